@@ -1,0 +1,43 @@
+export type { CascadeEvent, CascadeEventListener, CascadeEventType } from './cascade-events.js';
+export {
+  type CascadeSettings,
+  cascadeSettingsSchema,
+  scoringStageSchema,
+} from './cascade-settings.js';
+export type { CascadeStats, StageStats } from './cascade-stats.js';
+export {
+  type Cascade,
+  type CascadeCallOptions,
+  type CascadeInputCandidate,
+  createCascade,
+} from './create-cascade.js';
+export {
+  type FusedCandidate,
+  type FusionInput,
+  type FusionSettings,
+  fuseReciprocalRank,
+  fuseWeighted,
+} from './fusion.js';
+export { bounded } from './pruning/bounded.js';
+export {
+  type CalibrateScoreBoundOptions,
+  type CalibrationSample,
+  calibrateScoreBound,
+} from './pruning/calibrate-score-bound.js';
+export { fixedDepth } from './pruning/fixed-depth.js';
+export { patience } from './pruning/patience.js';
+export type {
+  PruningContext,
+  PruningPlan,
+  PruningPolicy,
+  PruningProgress,
+} from './pruning/pruning-policy.js';
+export { relativeThreshold, type ScoreCutOptions, scoreGap } from './pruning/score-cut.js';
+export {
+  type FitScoreBoundOptions,
+  fitScoreBound,
+  type LinearScoreBound,
+  linearScoreBound,
+  type ScoreBound,
+  type ScorePair,
+} from './pruning/score-bound.js';

@@ -1,0 +1,58 @@
+export { assertDocuments, assertQuery, assertTopK, describeType } from './assert-arguments.js';
+export { DeadlineExceededError } from './errors/deadline-exceeded-error.js';
+export { DependencyLoadError } from './errors/dependency-load-error.js';
+export { type ConfigIssue, InvalidConfigError } from './errors/invalid-config-error.js';
+export { InvalidArgumentError } from './errors/invalid-argument-error.js';
+export { ModelLoadError } from './errors/model-load-error.js';
+export { SieveError, type SieveErrorCode, type SieveErrorOptions } from './errors/sieve-error.js';
+export { StageError } from './errors/stage-error.js';
+export {
+  createEventLoopLagMonitor,
+  type EventLoopLagMonitor,
+  type EventLoopLagSummary,
+} from './measurement/event-loop-lag-monitor.js';
+export {
+  createLatencyHistogram,
+  type LatencyHistogram,
+  type LatencyHistogramSettings,
+  type LatencySummary,
+} from './measurement/latency-histogram.js';
+export {
+  createResourceSampler,
+  type ResourceSampler,
+  type ResourceUsageSummary,
+} from './measurement/resource-sampler.js';
+export {
+  addStageCounters,
+  createStageCounters,
+  perSecond,
+  type StageCounters,
+} from './measurement/stage-counters.js';
+export { monotonicNow, startTimer } from './measurement/timer.js';
+export { parseSettings } from './parse-settings.js';
+export type {
+  EmbedderV1,
+  EmbedderV1CallOptions,
+  EmbedderV1Result,
+} from './spec/embedder-v1.js';
+export type {
+  RetrievedCandidate,
+  RetrieverV1,
+  RetrieverV1CallOptions,
+} from './spec/retriever-v1.js';
+export type {
+  ScorerV1,
+  ScorerV1CallOptions,
+  ScorerV1Document,
+  ScorerV1Result,
+} from './spec/scorer-v1.js';
+export type {
+  CascadeResult,
+  CascadeWarning,
+  GetDocuments,
+  RankedCandidate,
+  SieveDocument,
+  StageReport,
+  StageScores,
+  StageStopReason,
+} from './types.js';
