@@ -35,7 +35,10 @@ export type CascadeEventListener<Type extends CascadeEventType> = (
 export function createEventHub() {
   const listeners = new Map<CascadeEventType, Set<(event: CascadeEvent) => void>>();
   return {
-    on<Type extends CascadeEventType>(type: Type, listener: CascadeEventListener<Type>): () => void {
+    on<Type extends CascadeEventType>(
+      type: Type,
+      listener: CascadeEventListener<Type>,
+    ): () => void {
       const set = listeners.get(type) ?? new Set();
       listeners.set(type, set);
       const wrapped = listener as (event: CascadeEvent) => void;

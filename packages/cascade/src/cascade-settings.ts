@@ -5,16 +5,6 @@ import type { PruningPolicy } from './pruning/pruning-policy.js';
 const isObject = (value: unknown): value is Record<string, unknown> =>
   value != null && typeof value === 'object';
 
-const retrieverSchema = z.custom<RetrieverV1>(
-  (value) =>
-    isObject(value) &&
-    value.specificationVersion === 'v1' &&
-    typeof value.stageId === 'string' &&
-    value.stageId !== '' &&
-    typeof value.doRetrieve === 'function',
-  { message: "must be a RetrieverV1: { specificationVersion: 'v1', stageId, doRetrieve }" },
-);
-
 const scorerSchema = z.custom<ScorerV1>(
   (value) =>
     isObject(value) &&
@@ -49,19 +39,40 @@ export const scoringStageSchema = z.object({
   prune: pruningPolicySchema.optional(),
 });
 
-const weightedRetrieverSchema = z.object({ retriever: retrieverSchema, weight: z.number().positive() });
+const isRetriever = (value: unknown): value is RetrieverV1 =>
+  isObject(value) &&
+  value.specificationVersion === 'v1' &&
+  typeof value.stageId === 'string' &&
+  value.stageId !== '' &&
+  typeof value.doRetrieve === 'function';
+
+/** A retriever, or `{ retriever, weight }` with a positive weight (for fusion). */
+const retrieverEntrySchema = z
+  .custom<RetrieverV1 | { retriever: RetrieverV1; weight?: number }>(
+    (value) =>
+      isRetriever(value) ||
+      (isObject(value) &&
+        isRetriever(value.retriever) &&
+        (value.weight === undefined ||
+          (typeof value.weight === 'number' && Number.isFinite(value.weight) && value.weight > 0))),
+    {
+      message:
+        "must be a RetrieverV1 ({ specificationVersion: 'v1', stageId, doRetrieve }) or { retriever, weight } with weight > 0",
+    },
+  )
+  .transform((entry) =>
+    isRetriever(entry)
+      ? { retriever: entry, weight: 1 }
+      : { retriever: entry.retriever, weight: entry.weight ?? 1 },
+  );
 
 /** Schema of {@link CascadeSettings}. */
 export const cascadeSettingsSchema = z
   .object({
-    retrievers: z
-      .union([retrieverSchema, z.array(z.union([retrieverSchema, weightedRetrieverSchema]))])
-      .optional()
-      .transform((value) =>
-        (value === undefined ? [] : Array.isArray(value) ? value : [value]).map((entry) =>
-          'retriever' in entry ? entry : { retriever: entry, weight: 1 },
-        ),
-      ),
+    retrievers: z.preprocess(
+      (value) => (value === undefined ? [] : Array.isArray(value) ? value : [value]),
+      z.array(retrieverEntrySchema),
+    ),
     retrievalTopK: positiveInteger.default(100),
     fusion: z
       .union([
@@ -130,19 +141,71 @@ export const cascadeSettingsSchema = z
     }
   });
 
-/**
- * Settings of {@link createCascade}.
- *
- * - `retrievers`: one or more `RetrieverV1` (or `{ retriever, weight }`), run concurrently and
- *   fused. Leave out to rerank candidates passed to each call.
- * - `retrievalTopK` (default 100): depth asked of each retriever, and kept after fusion.
- * - `fusion` (default `'rrf'`, k = 60): `'rrf'`, `'weighted'` (min-max normalized) or an object.
- * - `getDocuments` or `documentStore`: supplies texts for retrieved ids.
- * - `stages`: ordered scoring stages `{ scorer, topK, batchSize?, concurrency?, prune? }`.
- * - `topK` (default 10): length of the final ranking.
- * - `deadlineMs`, `onDeadline` (default `'return'`): latency budget per call.
- */
-export type CascadeSettings = z.input<typeof cascadeSettingsSchema>;
+/** One scoring stage of a cascade. */
+export interface ScoringStageSettings {
+  /** The scorer; its `stageId` names the stage in reports and in `scores`. */
+  scorer: ScorerV1;
+  /** How many candidates this stage passes on. */
+  topK: number;
+  /**
+   * Candidates per `doScore` call; a pruning policy decides between batches.
+   * @default 32 with a pruning policy, else the whole input in one call (so the scorer can bucket
+   * by length across all of it)
+   */
+  batchSize?: number;
+  /**
+   * Batches in flight at once, to keep a scorer's worker pool busy. Pruning then decides between
+   * waves of this many batches.
+   * @default 1
+   */
+  concurrency?: number;
+  /** Early-stopping policy: `fixedDepth`, `scoreGap`, `relativeThreshold`, `patience`, `bounded`. */
+  prune?: PruningPolicy;
+}
+
+/** Settings of {@link createCascade}. */
+export interface CascadeSettings {
+  /**
+   * Retrievers, run concurrently and fused; `{ retriever, weight }` to weight one in fusion.
+   * Leave out to rank the candidates passed to each call.
+   */
+  retrievers?:
+    | RetrieverV1
+    | ReadonlyArray<RetrieverV1 | { retriever: RetrieverV1; weight?: number }>;
+  /**
+   * Depth asked of each retriever, and kept after fusion.
+   * @default 100
+   */
+  retrievalTopK?: number;
+  /**
+   * How retrievers are fused: reciprocal rank fusion, or weighted min-max normalized scores.
+   * @default { type: 'rrf', k: 60 }
+   */
+  fusion?:
+    | 'rrf'
+    | 'weighted'
+    | { type: 'rrf'; k?: number }
+    | { type: 'weighted'; normalization?: 'min-max' };
+  /** Supplies texts for retrieved ids (or pass `documentStore`). */
+  getDocuments?: GetDocuments;
+  /** An object with `getDocuments(ids)`, such as a retrieval package's document store. */
+  documentStore?: { getDocuments: GetDocuments };
+  /** Ordered scoring stages: zero or more. */
+  stages?: readonly ScoringStageSettings[];
+  /**
+   * Length of the final ranking.
+   * @default 10
+   */
+  topK?: number;
+  /** Latency budget per call, in milliseconds. */
+  deadlineMs?: number;
+  /**
+   * On a passed deadline, return the best ranking so far with a warning, or throw
+   * `DeadlineExceededError`.
+   * @default 'return'
+   */
+  onDeadline?: 'return' | 'throw';
+}
 
 /** {@link CascadeSettings} after validation and defaults. */
 export type ResolvedCascadeSettings = z.output<typeof cascadeSettingsSchema>;

@@ -66,6 +66,8 @@ export function createStatsAccumulator() {
       };
       stages.set(stageId, stage);
     }
+    // Batches are recorded before the stage's report, which is the one that knows the model.
+    stage.modelId ??= modelId;
     return stage;
   };
   return {

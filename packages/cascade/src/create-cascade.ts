@@ -28,7 +28,11 @@ import {
   cascadeSettingsSchema,
   type ResolvedCascadeSettings,
 } from './cascade-settings.js';
-import { type CascadeStats, createStatsAccumulator, type StatsAccumulator } from './cascade-stats.js';
+import {
+  type CascadeStats,
+  createStatsAccumulator,
+  type StatsAccumulator,
+} from './cascade-stats.js';
 import { fuse } from './fusion.js';
 import { runScoringStage } from './run-scoring-stage.js';
 import type { WorkingCandidate } from './working-candidate.js';
@@ -183,10 +187,20 @@ async function search(
       throw new InvalidArgumentError({
         component,
         argument: 'candidates',
-        message: 'this cascade has no retrievers: pass candidates to search(), or retrievers to createCascade()',
+        message:
+          'this cascade has no retrievers: pass candidates to search(), or retrievers to createCascade()',
       });
     } else {
-      ranking = await retrieve(settings, query, retrievalTopK, deadlineMs, control, events, finish, warnings);
+      ranking = await retrieve(
+        settings,
+        query,
+        retrievalTopK,
+        deadlineMs,
+        control,
+        events,
+        finish,
+        warnings,
+      );
       const needTexts = settings.stages.length > 0;
       const toFetch = needTexts ? ranking : ranking.slice(0, topK);
       if (getDocuments && toFetch.length > 0) {
@@ -201,7 +215,14 @@ async function search(
         finish(stageId, skippedReport(stageId, stage.scorer.modelId, ranking.length));
         continue;
       }
-      const outcome = await runScoringStage({ stage, input: ranking, query, control, events, stats });
+      const outcome = await runScoringStage({
+        stage,
+        input: ranking,
+        query,
+        control,
+        events,
+        stats,
+      });
       ranking = outcome.output;
       finish(stageId, outcome.report);
     }
@@ -281,7 +302,10 @@ async function retrieve(
         cause: error,
       });
     }
-    results[index] = { candidates: checkRetrieved(retriever.stageId, candidates), wallMs: elapsed() };
+    results[index] = {
+      candidates: checkRetrieved(retriever.stageId, candidates),
+      wallMs: elapsed(),
+    };
   });
   try {
     await raceAbort(Promise.all(runs), control.signal);

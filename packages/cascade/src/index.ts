@@ -2,6 +2,7 @@ export type { CascadeEvent, CascadeEventListener, CascadeEventType } from './cas
 export {
   type CascadeSettings,
   cascadeSettingsSchema,
+  type ScoringStageSettings,
   scoringStageSchema,
 } from './cascade-settings.js';
 export type { CascadeStats, StageStats } from './cascade-stats.js';
@@ -11,6 +12,7 @@ export {
   type CascadeInputCandidate,
   createCascade,
 } from './create-cascade.js';
+export { formatCascadeStats, formatStageReports } from './format-reports.js';
 export {
   type FusedCandidate,
   type FusionInput,
@@ -32,7 +34,6 @@ export type {
   PruningPolicy,
   PruningProgress,
 } from './pruning/pruning-policy.js';
-export { relativeThreshold, type ScoreCutOptions, scoreGap } from './pruning/score-cut.js';
 export {
   type FitScoreBoundOptions,
   fitScoreBound,
@@ -41,3 +42,4 @@ export {
   type ScoreBound,
   type ScorePair,
 } from './pruning/score-bound.js';
+export { relativeThreshold, type ScoreCutOptions, scoreGap } from './pruning/score-cut.js';

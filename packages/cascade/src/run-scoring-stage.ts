@@ -1,7 +1,7 @@
-import { perSecond, type StageReport, StageError, startTimer } from '@sieve/core';
+import { perSecond, StageError, type StageReport, startTimer } from '@sieve/core';
 import { type CallControl, raceAbort } from './call-control.js';
-import type { ResolvedScoringStage } from './cascade-settings.js';
 import type { EventHub } from './cascade-events.js';
+import type { ResolvedScoringStage } from './cascade-settings.js';
 import type { StatsAccumulator } from './cascade-stats.js';
 import type { WorkingCandidate } from './working-candidate.js';
 

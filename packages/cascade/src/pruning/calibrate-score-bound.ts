@@ -1,5 +1,15 @@
-import { InvalidArgumentError, type ScorerV1, type ScorerV1Document, StageError } from '@sieve/core';
-import { type FitScoreBoundOptions, fitScoreBound, type LinearScoreBound, type ScorePair } from './score-bound.js';
+import {
+  InvalidArgumentError,
+  type ScorerV1,
+  type ScorerV1Document,
+  StageError,
+} from '@sieve/core';
+import {
+  type FitScoreBoundOptions,
+  fitScoreBound,
+  type LinearScoreBound,
+  type ScorePair,
+} from './score-bound.js';
 
 /** One calibration query with the candidates the previous stage would pass on. */
 export interface CalibrationSample {
@@ -69,7 +79,10 @@ export async function calibrateScoreBound(
   return { bound: fitScoreBound(pairs, options), pairs };
 }
 
-async function scoreChecked(scorer: ScorerV1, sample: CalibrationSample): Promise<readonly number[]> {
+async function scoreChecked(
+  scorer: ScorerV1,
+  sample: CalibrationSample,
+): Promise<readonly number[]> {
   const { scores } = await scorer.doScore({ query: sample.query, documents: sample.documents });
   if (scores.length !== sample.documents.length) {
     throw new StageError({

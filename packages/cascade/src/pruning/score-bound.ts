@@ -82,7 +82,8 @@ export function fitScoreBound(
     throw new InvalidArgumentError({
       component: 'cascade',
       argument: 'pairs',
-      message: 'fitScoreBound needs at least one pair of finite scores; score some sample queries first',
+      message:
+        'fitScoreBound needs at least one pair of finite scores; score some sample queries first',
     });
   }
   if (options.margin !== undefined && !(options.margin >= 0)) {

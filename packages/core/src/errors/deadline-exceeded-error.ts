@@ -5,7 +5,7 @@ const symbol = Symbol.for(marker);
 
 /** A call ran past its `deadlineMs` and the caller asked for `onDeadline: 'throw'`. */
 export class DeadlineExceededError extends SieveError {
-  private readonly [symbol] = true;
+  protected readonly [symbol] = true;
   /** The deadline of the call, in milliseconds. */
   readonly deadlineMs: number;
   /** The stage that was running when the deadline passed. */

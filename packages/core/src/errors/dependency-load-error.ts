@@ -5,7 +5,7 @@ const symbol = Symbol.for(marker);
 
 /** An optional heavy dependency (`onnxruntime-node`, `hnswlib-node`) could not be imported. */
 export class DependencyLoadError extends SieveError {
-  private readonly [symbol] = true;
+  protected readonly [symbol] = true;
   /** The npm package that failed to load. */
   readonly packageName: string;
 

@@ -8,7 +8,7 @@ const symbol = Symbol.for(marker);
  * ids, a non-string text. {@link InvalidArgumentError.argument} names the argument.
  */
 export class InvalidArgumentError extends SieveError {
-  private readonly [symbol] = true;
+  protected readonly [symbol] = true;
   /** The argument that was wrong, as a path: `query`, `documents[3].text`. */
   readonly argument: string;
 

@@ -13,7 +13,7 @@ export interface ConfigIssue {
 
 /** Settings given to a factory (`createCascade`, `createCrossEncoder`, ...) are invalid. */
 export class InvalidConfigError extends SieveError {
-  private readonly [symbol] = true;
+  protected readonly [symbol] = true;
   /** Every problem found, not only the first. */
   readonly issues: readonly ConfigIssue[];
 

@@ -5,7 +5,7 @@ const symbol = Symbol.for(marker);
 
 /** A model could not be loaded: missing or corrupt file, wrong graph, mismatched vocabulary. */
 export class ModelLoadError extends SieveError {
-  private readonly [symbol] = true;
+  protected readonly [symbol] = true;
   /** The model id or folder the user asked for. */
   readonly modelId: string;
   /** The file that failed, when one did. */

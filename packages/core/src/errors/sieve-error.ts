@@ -36,7 +36,7 @@ export interface SieveErrorOptions {
  * ```
  */
 export class SieveError extends Error {
-  private readonly [baseSymbol] = true;
+  protected readonly [baseSymbol] = true;
   /** Stable code of the error kind. */
   readonly code: SieveErrorCode;
   /** The component that raised the error. */

@@ -5,7 +5,7 @@ const symbol = Symbol.for(marker);
 
 /** A stage failed or broke its contract (threw, or returned the wrong number of scores). */
 export class StageError extends SieveError {
-  private readonly [symbol] = true;
+  protected readonly [symbol] = true;
   /** The id of the stage that failed. */
   readonly stageId: string;
 

@@ -74,7 +74,7 @@ export function createLatencyHistogram(settings: LatencyHistogramSettings = {}):
     return Math.min(index, bucketCount - 1);
   };
   // Representative value of a bucket: its geometric middle.
-  const valueOf = (index: number): number =>
+  const bucketValue = (index: number): number =>
     index === 0 ? lowest : lowest * Math.exp((index - 0.5) * logBase);
 
   const histogram: LatencyHistogram = {
@@ -106,7 +106,7 @@ export function createLatencyHistogram(settings: LatencyHistogramSettings = {}):
         seen += buckets[index]!;
         if (seen >= rank) {
           // Clamp to the exact extremes so p0/p100 and single-value histograms are exact.
-          return Math.min(Math.max(valueOf(index), totals.min), totals.max);
+          return Math.min(Math.max(bucketValue(index), totals.min), totals.max);
         }
       }
       return totals.max;

@@ -19,4 +19,3 @@ describeRetrieverConformance('MockRetrieverV1 (word overlap)', {
     });
   },
 });
-

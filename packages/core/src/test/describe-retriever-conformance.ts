@@ -22,7 +22,11 @@ export const conformanceCorpus: readonly SieveDocument[] = [
   { id: 'a', title: 'Aspirin', text: 'Aspirin lowers the risk of heart attack and stroke.' },
   { id: 'b', title: 'Paris', text: 'The Eiffel tower stands in Paris, France.' },
   { id: 'c', title: 'Sleep', text: 'Adults need seven to nine hours of sleep each night.' },
-  { id: 'd', title: 'Coffee', text: 'Coffee contains caffeine, a stimulant of the nervous system.' },
+  {
+    id: 'd',
+    title: 'Coffee',
+    text: 'Coffee contains caffeine, a stimulant of the nervous system.',
+  },
   { id: 'e', title: 'Vitamin D', text: 'Vitamin D deficiency is common in northern latitudes.' },
   { id: 'f', title: 'Exercise', text: 'Regular exercise improves heart health and sleep quality.' },
 ];

@@ -1,5 +1,9 @@
 import { assertQuery, assertTopK } from '../assert-arguments.js';
-import type { RetrievedCandidate, RetrieverV1, RetrieverV1CallOptions } from '../spec/retriever-v1.js';
+import type {
+  RetrievedCandidate,
+  RetrieverV1,
+  RetrieverV1CallOptions,
+} from '../spec/retriever-v1.js';
 import { sleep } from './mock-scorer-v1.js';
 
 /** Settings of {@link MockRetrieverV1}. */

@@ -1,5 +1,10 @@
 import { assertDocuments, assertQuery } from '../assert-arguments.js';
-import type { ScorerV1, ScorerV1CallOptions, ScorerV1Document, ScorerV1Result } from '../spec/scorer-v1.js';
+import type {
+  ScorerV1,
+  ScorerV1CallOptions,
+  ScorerV1Document,
+  ScorerV1Result,
+} from '../spec/scorer-v1.js';
 
 /** Settings of {@link MockScorerV1}. */
 export interface MockScorerV1Settings {
@@ -12,7 +17,9 @@ export interface MockScorerV1Settings {
    * score 0).
    * @default counts query words that occur in the document text
    */
-  score?: ((query: string, document: ScorerV1Document) => number) | Readonly<Record<string, number>>;
+  score?:
+    | ((query: string, document: ScorerV1Document) => number)
+    | Readonly<Record<string, number>>;
   /** Wait this long per call before answering, in milliseconds (abortable). @default 0 */
   delayMs?: number;
   /** Report this many tokens per pair, when set. */

@@ -1,0 +1,71 @@
+import type { StageReport } from '@sieve/core';
+import type { CascadeStats } from './cascade-stats.js';
+
+/**
+ * Renders stage reports of one call as a fixed-width text table.
+ *
+ * @example
+ * ```ts
+ * console.log(formatStageReports(result.reports));
+ * ```
+ */
+export function formatStageReports(reports: readonly StageReport[]): string {
+  return renderTable(
+    ['stage', 'kind', 'in', 'out', 'pairs', 'skipped', 'batches', 'ms', 'pairs/s', 'stop'],
+    reports.map((report) => [
+      report.stageId,
+      report.kind,
+      String(report.inputCount),
+      String(report.outputCount),
+      String(report.pairsScored),
+      String(report.pairsSkipped),
+      String(report.batches),
+      report.wallMs.toFixed(1),
+      report.kind === 'score' ? report.pairsPerSecond.toFixed(0) : '-',
+      report.prunedBy ? `${report.stopReason} (${report.prunedBy})` : report.stopReason,
+    ]),
+  );
+}
+
+/**
+ * Renders `cascade.stats()` as a fixed-width text table with latency percentiles.
+ *
+ * @example
+ * ```ts
+ * console.log(formatCascadeStats(cascade.stats()));
+ * ```
+ */
+export function formatCascadeStats(stats: CascadeStats): string {
+  return renderTable(
+    ['stage', 'calls', 'pairs', 'skipped', 'pairs/s', 'tokens/s', 'p50 ms', 'p95 ms', 'p99 ms'],
+    stats.stages.map((stage) => [
+      stage.stageId,
+      String(stage.calls),
+      String(stage.pairsScored),
+      String(stage.pairsSkipped),
+      stage.kind === 'score' ? stage.pairsPerSecond.toFixed(0) : '-',
+      stage.tokens > 0 ? stage.tokensPerSecond.toFixed(0) : '-',
+      stage.latencyMs.p50.toFixed(1),
+      stage.latencyMs.p95.toFixed(1),
+      stage.latencyMs.p99.toFixed(1),
+    ]),
+  );
+}
+
+function renderTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
+  const widths = header.map((title, column) =>
+    Math.max(title.length, ...rows.map((row) => row[column]?.length ?? 0)),
+  );
+  const line = (cells: readonly string[]): string =>
+    cells
+      .map((cell, column) =>
+        column === 0 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!),
+      )
+      .join('  ')
+      .trimEnd();
+  return [
+    line(header),
+    widths.map((width) => '-'.repeat(width)).join('  '),
+    ...rows.map(line),
+  ].join('\n');
+}
