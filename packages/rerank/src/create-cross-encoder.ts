@@ -1,0 +1,273 @@
+import { availableParallelism } from 'node:os';
+import { basename } from 'node:path';
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
+import {
+  assertDocuments,
+  assertQuery,
+  DependencyLoadError,
+  InvalidConfigError,
+  ModelLoadError,
+  parseSettings,
+  type ScorerV1,
+  type ScorerV1CallOptions,
+  type ScorerV1Result,
+  StageError,
+} from '@sieve/core';
+import { planBatches } from './batching/plan-batches.js';
+import { type CrossEncoderSettings, crossEncoderSettingsSchema } from './cross-encoder-settings.js';
+import { type Dtype, resolveModel } from './model/resolve-model.js';
+import {
+  createInferenceEngine,
+  type EngineInfo,
+  GraphShapeError,
+  type PackedBatch,
+  type SessionSettings,
+} from './onnx/inference-engine.js';
+import { loadOnnxRuntime } from './onnx/onnx-runtime.js';
+import { loadTokenizer } from './tokenizer/load-tokenizer.js';
+import { sharedTokenCache } from './tokenizer/token-cache.js';
+import { createWorkerPool, WorkerInitError } from './workers/worker-pool.js';
+
+/** A BERT cross-encoder as a Sieve scoring stage. */
+export interface CrossEncoder extends ScorerV1 {
+  /** The execution provider that runs (`cpu` or `cuda`). */
+  readonly provider: string;
+  readonly dtype: Dtype;
+  /** Longest pair in tokens, special tokens included. */
+  readonly maxLength: number;
+  /** Whether the graph takes `token_type_ids`. */
+  readonly usesTokenTypes: boolean;
+  /** `worker` or `same-thread`, with the pool size and threads per session. */
+  readonly execution: { mode: 'worker' | 'same-thread'; workers: number; intraOpThreads: number };
+  /** The model folder on disk. */
+  readonly folder: string;
+  doScore(options: ScorerV1CallOptions): Promise<ScorerV1Result>;
+  /** Stops workers and frees sessions. */
+  dispose(): Promise<void>;
+}
+
+const component = 'rerank';
+/** Yield to the host's event loop after this many milliseconds of tokenizing. */
+const TOKENIZE_SLICE_MS = 4;
+
+/**
+ * Loads a BERT-family cross-encoder in ONNX and returns it as a {@link ScorerV1}. Sessions are
+ * created once, in worker threads by default, and reused until `dispose()`.
+ *
+ * @example
+ * ```ts
+ * const reranker = await createCrossEncoder({ model: 'Xenova/ms-marco-MiniLM-L-6-v2', stageId: 'rerank' });
+ * const { scores } = await reranker.doScore({ query: 'aspirin', documents: [{ id: 'a', text: '...' }] });
+ * await reranker.dispose();
+ * ```
+ */
+export async function createCrossEncoder(settings: CrossEncoderSettings): Promise<CrossEncoder> {
+  const resolvedSettings = parseSettings(crossEncoderSettingsSchema, settings, { component });
+  const dtype: Dtype = resolvedSettings.dtype ?? 'fp32';
+  const model = await resolveModel(resolvedSettings.model, dtype, resolvedSettings.hub);
+  const { tokenizer, modelMaxLength } = await loadTokenizer({
+    modelId: model.modelId,
+    folder: model.folder,
+  });
+  const { config } = model;
+
+  const labels = config.id2label ? Object.keys(config.id2label).length : (config.num_labels ?? 1);
+  if (labels !== 1) {
+    throw new ModelLoadError({
+      component,
+      modelId: model.modelId,
+      path: `${model.folder}/config.json`,
+      message: `'${model.modelId}' has ${labels} labels; a cross-encoder reranker has a single relevance logit (num_labels 1)`,
+    });
+  }
+  let maxTokenId = 0;
+  for (let id = 0; tokenizer.idToToken(id) !== undefined || id < 5; id++) maxTokenId = id;
+  if (config.vocab_size !== undefined && maxTokenId >= config.vocab_size) {
+    throw new ModelLoadError({
+      component,
+      modelId: model.modelId,
+      path: model.folder,
+      message: `the tokenizer has ${maxTokenId + 1} tokens but config.json says vocab_size ${config.vocab_size}: the vocabulary does not belong to this model`,
+    });
+  }
+  const positions = config.max_position_embeddings ?? 512;
+  const maxLength = resolvedSettings.maxLength ?? Math.min(positions, modelMaxLength ?? 512);
+  if (maxLength > positions || maxLength < 4) {
+    throw new InvalidConfigError({
+      component,
+      issues: [
+        {
+          path: 'maxLength',
+          message: `must be within 4..${positions} (the model's max_position_embeddings), got ${maxLength}`,
+        },
+      ],
+    });
+  }
+
+  const cores = availableParallelism();
+  const mode = resolvedSettings.execution;
+  const workers = mode === 'worker' ? (resolvedSettings.workers ?? Math.min(2, cores)) : 1;
+  const intraOpThreads =
+    resolvedSettings.intraOpThreads ?? Math.max(1, Math.floor(cores / workers));
+  const session: SessionSettings = {
+    device: resolvedSettings.device,
+    intraOpThreads,
+    graphOptimizationLevel: resolvedSettings.graphOptimizationLevel,
+    enableCpuMemArena: resolvedSettings.enableCpuMemArena,
+    allowSpinning: resolvedSettings.allowSpinning,
+    ...(resolvedSettings.optimizedModelPath
+      ? { optimizedModelPath: resolvedSettings.optimizedModelPath }
+      : {}),
+  };
+
+  let run: (prepare: () => PackedBatch, abortSignal?: AbortSignal) => Promise<Float32Array>;
+  let release: () => Promise<void>;
+  let info: EngineInfo;
+  try {
+    if (mode === 'worker') {
+      const pool = await createWorkerPool(workers, { modelPath: model.onnxPath, session });
+      info = pool.info;
+      run = (prepare, abortSignal) => pool.run(prepare, abortSignal);
+      release = () => pool.close();
+    } else {
+      const ort = await loadOnnxRuntime(resolvedSettings.onnxRuntime);
+      const engine = await createInferenceEngine(ort, model.onnxPath, session);
+      info = engine.info;
+      // One session, one run at a time: queue runs in order.
+      let tail: Promise<unknown> = Promise.resolve();
+      run = (prepare, abortSignal) => {
+        const next = tail.then(() => {
+          abortSignal?.throwIfAborted();
+          return engine.run(prepare());
+        });
+        tail = next.catch(() => undefined);
+        return next;
+      };
+      release = () => engine.release();
+    }
+  } catch (error) {
+    if (DependencyLoadError.isInstance(error)) throw error;
+    const graph =
+      error instanceof GraphShapeError || (error instanceof WorkerInitError && error.graph);
+    const cudaHint =
+      resolvedSettings.device === 'cuda'
+        ? '; for CUDA, install the CUDA provider (ONNXRUNTIME_NODE_INSTALL=cuda12 npm rebuild onnxruntime-node, see the @sieve/rerank README) or use device: "auto"'
+        : '';
+    throw new ModelLoadError({
+      component,
+      modelId: model.modelId,
+      path: model.onnxPath,
+      message: graph
+        ? `${model.onnxPath} is not a sequence-classification graph: ${(error as Error).message}`
+        : `ONNX Runtime could not load ${model.onnxPath} (${(error as Error).message})${cudaHint}; if the file is corrupt or truncated, delete it and download or export it again`,
+      cause: error,
+    });
+  }
+
+  const stageId = resolvedSettings.stageId ?? basename(model.modelId.replace(/\/+$/, ''));
+  const tokenCache =
+    resolvedSettings.tokenCache === false
+      ? undefined
+      : (resolvedSettings.tokenCache ?? sharedTokenCache);
+  const { batchSize, maxBatchTokens, sortByLength, deterministic, activation } = resolvedSettings;
+  const usesTokenTypes = info.usesTokenTypes;
+  let disposed = false;
+
+  const encode = (text: string): Int32Array => {
+    const cached = tokenCache?.get(tokenizer.fingerprint, text);
+    if (cached) return cached;
+    // The document never needs more than maxLength tokens: truncation keeps a prefix.
+    const ids = tokenizer.encodeText(text, maxLength);
+    tokenCache?.set(tokenizer.fingerprint, text, ids);
+    return ids;
+  };
+
+  const scorer: CrossEncoder = {
+    specificationVersion: 'v1',
+    stageId,
+    modelId: model.modelId,
+    provider: info.provider,
+    dtype,
+    maxLength,
+    usesTokenTypes,
+    execution: { mode, workers, intraOpThreads },
+    folder: model.folder,
+    async doScore({ query, documents, abortSignal }) {
+      if (disposed) {
+        throw new StageError({
+          component,
+          stageId,
+          message: `cross-encoder '${stageId}' was disposed; create a new one`,
+        });
+      }
+      abortSignal?.throwIfAborted();
+      assertQuery(query, component);
+      assertDocuments(documents, component);
+      const queryIds = encode(query);
+      const documentIds: Int32Array[] = [];
+      let sliceStart = performance.now();
+      for (const document of documents) {
+        documentIds.push(encode(document.text));
+        if (performance.now() - sliceStart > TOKENIZE_SLICE_MS) {
+          await yieldToLoop();
+          abortSignal?.throwIfAborted();
+          sliceStart = performance.now();
+        }
+      }
+      const lengths = documentIds.map((ids) => {
+        const encodedLength = Math.min(queryIds.length + ids.length + 3, maxLength);
+        return encodedLength;
+      });
+      const batches = deterministic
+        ? documentIds.map((_, index) => [index])
+        : planBatches(lengths, { maxBatchSize: batchSize, maxBatchTokens, sortByLength });
+      const scores = new Array<number>(documents.length);
+      await Promise.all(
+        batches.map(async (indices) => {
+          const prepare = (): PackedBatch => {
+            const pairs = indices.map((index) =>
+              tokenizer.encodePair(queryIds, documentIds[index]!, maxLength),
+            );
+            const total = pairs.reduce((sum, pair) => sum + pair.inputIds.length, 0);
+            const ids = new Int32Array(total);
+            const typeIds = usesTokenTypes ? new Int32Array(total) : undefined;
+            const batchLengths = new Int32Array(pairs.length);
+            let offset = 0;
+            pairs.forEach((pair, row) => {
+              ids.set(pair.inputIds, offset);
+              typeIds?.set(pair.tokenTypeIds, offset);
+              batchLengths[row] = pair.inputIds.length;
+              offset += pair.inputIds.length;
+            });
+            return typeIds
+              ? { ids, typeIds, lengths: batchLengths }
+              : { ids, lengths: batchLengths };
+          };
+          let logits: Float32Array;
+          try {
+            logits = await run(prepare, abortSignal);
+          } catch (error) {
+            if (abortSignal?.aborted) throw abortSignal.reason;
+            throw new StageError({
+              component,
+              stageId,
+              message: `inference failed for '${model.modelId}': ${(error as Error).message}`,
+              cause: error,
+            });
+          }
+          indices.forEach((index, row) => {
+            const logit = logits[row]!;
+            scores[index] = activation === 'sigmoid' ? 1 / (1 + Math.exp(-logit)) : logit;
+          });
+        }),
+      );
+      return { scores, tokenCounts: lengths };
+    },
+    async dispose() {
+      if (disposed) return;
+      disposed = true;
+      await release();
+    },
+  };
+  return scorer;
+}

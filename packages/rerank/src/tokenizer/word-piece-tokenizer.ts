@@ -1,0 +1,186 @@
+import { createHash } from 'node:crypto';
+import { type BertNormalizeOptions, splitBertWords } from './bert-normalize.js';
+
+/** Settings of a {@link WordPieceTokenizer}. */
+export interface WordPieceTokenizerSettings extends BertNormalizeOptions {
+  /** Token -> id. */
+  vocab: ReadonlyMap<string, number>;
+  /** @default '[UNK]' */
+  unkToken?: string;
+  /** @default '[CLS]' */
+  clsToken?: string;
+  /** @default '[SEP]' */
+  sepToken?: string;
+  /** @default '[PAD]' */
+  padToken?: string;
+  /** Words longer than this (in characters) become the unknown token. @default 100 */
+  maxInputCharsPerWord?: number;
+  /** Prefix of word continuations. @default '##' */
+  continuingSubwordPrefix?: string;
+}
+
+const CHUNK_CHARS = 8192;
+
+/** A pair encoded for a cross-encoder: `[CLS] query [SEP] document [SEP]`. */
+export interface EncodedPair {
+  inputIds: Int32Array;
+  /** 0 for `[CLS] query [SEP]`, 1 for `document [SEP]`. */
+  tokenTypeIds: Int32Array;
+}
+
+/** A BERT WordPiece tokenizer (uncased or cased), matching Hugging Face's fast tokenizer. */
+export interface WordPieceTokenizer {
+  readonly clsId: number;
+  readonly sepId: number;
+  readonly padId: number;
+  readonly unkId: number;
+  /** Content hash of the vocabulary and normalization: equal hashes tokenize identically. */
+  readonly fingerprint: string;
+  /**
+   * Token ids of a text, without special tokens. With `maxTokens`, stops once that many tokens
+   * exist (the prefix is identical to the full encoding), so a huge text costs little.
+   */
+  encodeText(text: string, maxTokens?: number): Int32Array;
+  /** Encodes a pair, truncating `longest_first` to `maxLength` tokens (special tokens included). */
+  encodePair(queryIds: Int32Array, documentIds: Int32Array, maxLength: number): EncodedPair;
+  /** Id -> token, for debugging. */
+  idToToken(id: number): string | undefined;
+}
+
+/**
+ * Creates a WordPiece tokenizer from a vocabulary.
+ *
+ * @example
+ * ```ts
+ * const tokenizer = createWordPieceTokenizer({ vocab, lowercase: true, stripAccents: true, handleChineseChars: true });
+ * tokenizer.encodeText('Hello, world!');
+ * ```
+ */
+export function createWordPieceTokenizer(settings: WordPieceTokenizerSettings): WordPieceTokenizer {
+  const { vocab } = settings;
+  const prefix = settings.continuingSubwordPrefix ?? '##';
+  const maxChars = settings.maxInputCharsPerWord ?? 100;
+  const idOf = (token: string, role: string): number => {
+    const id = vocab.get(token);
+    if (id === undefined) throw new RangeError(`the vocabulary has no ${role} token '${token}'`);
+    return id;
+  };
+  const unkId = idOf(settings.unkToken ?? '[UNK]', 'unknown');
+  const clsId = idOf(settings.clsToken ?? '[CLS]', 'CLS');
+  const sepId = idOf(settings.sepToken ?? '[SEP]', 'SEP');
+  const padId = idOf(settings.padToken ?? '[PAD]', 'PAD');
+  const tokens: string[] = [];
+  for (const [token, id] of vocab) tokens[id] = token;
+
+  const hash = createHash('sha256');
+  hash.update(
+    JSON.stringify([
+      settings.lowercase,
+      settings.stripAccents,
+      settings.handleChineseChars,
+      prefix,
+      maxChars,
+    ]),
+  );
+  // In id order: a vocabulary read from tokenizer.json (a JS object, whose integer-like keys come
+  // first) must hash like the same vocabulary read from vocab.txt.
+  tokens.forEach((token, id) => hash.update(`${id}\t${token}\n`));
+  const fingerprint = hash.digest('hex').slice(0, 16);
+
+  const wordCache = new Map<string, number[]>();
+  const encodeWord = (word: string): number[] => {
+    const cached = wordCache.get(word);
+    if (cached) return cached;
+    const chars = Array.from(word);
+    let pieces: number[];
+    if (chars.length > maxChars) {
+      pieces = [unkId];
+    } else {
+      pieces = [];
+      let start = 0;
+      while (start < chars.length) {
+        let end = chars.length;
+        let found: number | undefined;
+        while (start < end) {
+          const piece = (start > 0 ? prefix : '') + chars.slice(start, end).join('');
+          found = vocab.get(piece);
+          if (found !== undefined) break;
+          end -= 1;
+        }
+        if (found === undefined) {
+          pieces = [unkId];
+          break;
+        }
+        pieces.push(found);
+        start = end;
+      }
+    }
+    // Bounded: a word cache only helps for frequent words.
+    if (wordCache.size < 200_000) wordCache.set(word, pieces);
+    return pieces;
+  };
+
+  return {
+    clsId,
+    sepId,
+    padId,
+    unkId,
+    fingerprint,
+    encodeText(text, maxTokens = Number.POSITIVE_INFINITY) {
+      const ids: number[] = [];
+      // Long texts are cut at whitespace into chunks: normalization is per character and words
+      // never span whitespace, so chunking does not change the result.
+      for (let start = 0; start < text.length && ids.length < maxTokens; ) {
+        let end = Math.min(text.length, start + CHUNK_CHARS);
+        if (end < text.length) {
+          const space = text.lastIndexOf(' ', end);
+          if (space > start) end = space + 1;
+        }
+        for (const word of splitBertWords(text.slice(start, end), settings)) {
+          for (const id of encodeWord(word)) ids.push(id);
+        }
+        start = end;
+      }
+      return Int32Array.from(ids.length > maxTokens ? ids.slice(0, maxTokens) : ids);
+    },
+    encodePair(queryIds, documentIds, maxLength) {
+      const [queryLength, documentLength] = truncatedLengths(
+        queryIds.length,
+        documentIds.length,
+        maxLength - 3,
+      );
+      const length = queryLength + documentLength + 3;
+      const inputIds = new Int32Array(length);
+      const tokenTypeIds = new Int32Array(length);
+      inputIds[0] = clsId;
+      inputIds.set(queryIds.subarray(0, queryLength), 1);
+      inputIds[queryLength + 1] = sepId;
+      inputIds.set(documentIds.subarray(0, documentLength), queryLength + 2);
+      inputIds[length - 1] = sepId;
+      tokenTypeIds.fill(1, queryLength + 2);
+      return { inputIds, tokenTypeIds };
+    },
+    idToToken: (id) => tokens[id],
+  };
+}
+
+/**
+ * Lengths after `longest_first` truncation to `budget` tokens, exactly as Hugging Face
+ * `tokenizers` computes them (truncation.rs): when both must shrink, each gets half and the longer
+ * input gets the odd token.
+ */
+export function truncatedLengths(first: number, second: number, budget: number): [number, number] {
+  if (first + second <= budget) return [first, second];
+  const max = Math.max(0, budget);
+  let n1 = first;
+  let n2 = second;
+  const swap = n1 > n2;
+  if (swap) [n1, n2] = [n2, n1];
+  n2 = n1 > max ? n1 : Math.max(n1, max - n1);
+  if (n1 + n2 > max) {
+    n1 = Math.floor(max / 2);
+    n2 = n1 + (max % 2);
+  }
+  if (swap) [n1, n2] = [n2, n1];
+  return [Math.min(first, n1), Math.min(second, n2)];
+}

@@ -1,0 +1,36 @@
+// Entry of an inference worker thread: one ONNX session, batches in, scores out.
+import { parentPort, workerData } from 'node:worker_threads';
+import { createInferenceEngine, GraphShapeError } from '../onnx/inference-engine.js';
+import { loadOnnxRuntime } from '../onnx/onnx-runtime.js';
+import type { WorkerInit, WorkerRequest, WorkerResponse } from './worker-protocol.js';
+
+const port = parentPort;
+if (!port) throw new Error('inference-worker must run in a worker thread');
+const init = workerData as WorkerInit;
+const send = (message: WorkerResponse, transfer: ArrayBuffer[] = []): void =>
+  port.postMessage(message, transfer);
+
+try {
+  const ort = await loadOnnxRuntime();
+  const engine = await createInferenceEngine(ort, init.modelPath, init.session);
+  send({ type: 'ready', info: engine.info });
+  port.on('message', async (request: WorkerRequest) => {
+    if (request.type === 'close') {
+      await engine.release();
+      port.close();
+      return;
+    }
+    try {
+      const scores = await engine.run(request.batch);
+      send({ type: 'result', id: request.id, scores }, [scores.buffer as ArrayBuffer]);
+    } catch (error) {
+      send({ type: 'error', id: request.id, message: (error as Error).message });
+    }
+  });
+} catch (error) {
+  send({
+    type: 'init-error',
+    message: (error as Error).message,
+    graph: error instanceof GraphShapeError,
+  });
+}

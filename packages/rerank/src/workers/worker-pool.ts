@@ -1,0 +1,174 @@
+import { Worker } from 'node:worker_threads';
+import type { EngineInfo, PackedBatch } from '../onnx/inference-engine.js';
+import type { WorkerInit, WorkerRequest, WorkerResponse } from './worker-protocol.js';
+
+/** A failure reported by a worker while starting (session creation). */
+export class WorkerInitError extends Error {
+  constructor(
+    message: string,
+    readonly graph: boolean,
+  ) {
+    super(message);
+  }
+}
+
+/** Runs packed batches on a pool of inference workers, one ONNX session each. */
+export interface WorkerPool {
+  readonly info: EngineInfo;
+  readonly size: number;
+  /**
+   * Runs a batch on the next free worker. `prepare` is called only when a worker is free, so
+   * queued work holds no encoded tensors (back-pressure: callers that outrun the pool wait).
+   */
+  run(prepare: () => PackedBatch, abortSignal?: AbortSignal): Promise<Float32Array>;
+  close(): Promise<void>;
+}
+
+interface Slot {
+  worker: Worker;
+  busy: boolean;
+  pending?: { id: number; resolve: (scores: Float32Array) => void; reject: (error: Error) => void };
+}
+
+interface QueuedTask {
+  prepare: () => PackedBatch;
+  resolve: (scores: Float32Array) => void;
+  reject: (error: unknown) => void;
+  abortSignal: AbortSignal | undefined;
+}
+
+/** The worker entry: the built file next to the bundle, or the TypeScript source under tsx. */
+function workerEntry(): { url: URL; execArgv: string[] } {
+  const here = import.meta.url;
+  if (here.endsWith('.ts')) {
+    return { url: new URL('./inference-worker.ts', here), execArgv: ['--import', 'tsx'] };
+  }
+  return { url: new URL('./inference-worker.js', here), execArgv: [] };
+}
+
+/** Starts `size` workers and waits until each has its session. */
+export async function createWorkerPool(size: number, init: WorkerInit): Promise<WorkerPool> {
+  const entry = workerEntry();
+  const slots: Slot[] = [];
+  const queue: QueuedTask[] = [];
+  let nextId = 0;
+  let closed = false;
+
+  const startOne = (): Promise<{ slot: Slot; info: EngineInfo }> =>
+    new Promise((resolve, reject) => {
+      const worker = new Worker(entry.url, { workerData: init, execArgv: entry.execArgv });
+      const slot: Slot = { worker, busy: false };
+      const onFirst = (message: WorkerResponse): void => {
+        if (message.type === 'ready') {
+          worker.off('error', onStartError);
+          worker.on('message', (response: WorkerResponse) => onMessage(slot, response));
+          worker.on('error', (error) => onCrash(slot, error));
+          worker.on('exit', (code) => {
+            if (!closed) onCrash(slot, new Error(`inference worker exited with code ${code}`));
+          });
+          resolve({ slot, info: message.info });
+        } else if (message.type === 'init-error') {
+          void worker.terminate();
+          reject(new WorkerInitError(message.message, message.graph));
+        }
+      };
+      const onStartError = (error: Error): void => reject(error);
+      worker.once('message', onFirst);
+      worker.once('error', onStartError);
+    });
+
+  const onMessage = (slot: Slot, response: WorkerResponse): void => {
+    const pending = slot.pending;
+    if (
+      !pending ||
+      (response.type !== 'result' && response.type !== 'error') ||
+      response.id !== pending.id
+    )
+      return;
+    slot.pending = undefined;
+    slot.busy = false;
+    if (response.type === 'result') pending.resolve(response.scores);
+    else pending.reject(new Error(response.message));
+    dispatch();
+  };
+
+  const onCrash = (slot: Slot, error: Error): void => {
+    slot.pending?.reject(error);
+    slot.pending = undefined;
+    // A crashed worker is replaced so the pool keeps its size.
+    const index = slots.indexOf(slot);
+    if (index === -1 || closed) return;
+    slots.splice(index, 1);
+    startOne().then(
+      ({ slot: fresh }) => {
+        slots.push(fresh);
+        dispatch();
+      },
+      () => undefined,
+    );
+  };
+
+  const dispatch = (): void => {
+    for (const slot of slots) {
+      if (slot.busy) continue;
+      let task = queue.shift();
+      while (task?.abortSignal?.aborted) {
+        task.reject(task.abortSignal.reason);
+        task = queue.shift();
+      }
+      if (!task) return;
+      let batch: PackedBatch;
+      try {
+        batch = task.prepare();
+      } catch (error) {
+        task.reject(error);
+        continue;
+      }
+      const id = nextId++;
+      slot.busy = true;
+      slot.pending = { id, resolve: task.resolve, reject: task.reject };
+      const transfer = [
+        batch.ids.buffer,
+        batch.lengths.buffer,
+        ...(batch.typeIds ? [batch.typeIds.buffer] : []),
+      ];
+      slot.worker.postMessage(
+        { type: 'run', id, batch } satisfies WorkerRequest,
+        transfer as ArrayBuffer[],
+      );
+    }
+  };
+
+  const started = await Promise.allSettled(Array.from({ length: size }, () => startOne()));
+  const failure = started.find((result) => result.status === 'rejected');
+  if (failure) {
+    await Promise.all(
+      started.map((result) =>
+        result.status === 'fulfilled' ? result.value.slot.worker.terminate() : undefined,
+      ),
+    );
+    throw (failure as PromiseRejectedResult).reason;
+  }
+  const ready = started.map(
+    (result) => (result as PromiseFulfilledResult<{ slot: Slot; info: EngineInfo }>).value,
+  );
+  for (const { slot } of ready) slots.push(slot);
+
+  return {
+    info: ready[0]!.info,
+    size,
+    run(prepare, abortSignal) {
+      if (closed) return Promise.reject(new Error('the worker pool is closed'));
+      if (abortSignal?.aborted) return Promise.reject(abortSignal.reason);
+      return new Promise((resolve, reject) => {
+        queue.push({ prepare, resolve, reject, abortSignal });
+        dispatch();
+      });
+    },
+    async close() {
+      closed = true;
+      for (const task of queue.splice(0)) task.reject(new Error('the worker pool was closed'));
+      await Promise.all(slots.map((slot) => slot.worker.terminate()));
+    },
+  };
+}

@@ -1,0 +1,255 @@
+#!/usr/bin/env python3
+"""Export BERT cross-encoders (and a bi-encoder) to ONNX in the Xenova layout, for Sieve's tests
+and benchmarks. The Hugging Face hub is not needed: models are built from configs with random
+weights, and tokenizers from a vocab.txt.
+
+  fixtures  tiny random models committed to the repo, with golden scores from PyTorch and token
+            ids from the Hugging Face fast tokenizer (packages/rerank/src/__fixtures__).
+  bench     architecture-exact benchmark models with the real 30,522-token vocabulary and random
+            weights: TinyBERT-L2-H128 and MiniLM-L6-H384 cross-encoders, and the all-MiniLM-L6-v2
+            bi-encoder (written to .cache/models, outside git).
+
+Layout of each model folder (as Xenova/* on the hub):
+  config.json, vocab.txt or tokenizer.json, tokenizer_config.json, special_tokens_map.json,
+  onnx/model.onnx (fp32), onnx/model_quantized.onnx (int8, ONNX Runtime dynamic quantization).
+
+Usage: python tools/export_models.py fixtures|bench [--shared ../shared] [--out DIR]
+Requirements: tools/requirements.txt (torch==2.13.0 CPU).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+from pathlib import Path
+
+import numpy as np
+import torch
+from onnxruntime.quantization import QuantType, quantize_dynamic
+from transformers import BertConfig, BertForSequenceClassification, BertModel, BertTokenizerFast
+
+ROOT = Path(__file__).resolve().parent.parent
+SPECIALS = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
+
+# Texts that exercise the tokenizer: accents, CJK, punctuation, long words, empty, control chars.
+PARITY_TEXTS = [
+    "",
+    "Hello, world!",
+    "Aspirin reduces the risk of heart attack.",
+    "Café naïve résumé — coöperate façade Ångström",
+    "東京は日本の首都です。北京 上海",
+    "unbelievable antidisestablishmentarianism " + "x" * 120,
+    "supercalifragilisticexpialidocious pneumonoultramicroscopicsilicovolcanoconiosis",
+    "e-mail: someone@example.com; C++/C#? (yes) [no] {maybe} 3.14159 $100 50% #tag",
+    "Tabs\tand\nnewlines\r\nand\u00a0nbsp\u2028line sep\u200bzero width",
+    "ΟΔΟΣ Σίσυφος İstanbul straße ǅ Ⅻ",
+    "emoji 😀👍🏽 and symbols ©®™ ½ ¼ ∞ ≠ ≤",
+    "ALL CAPS TEXT with MiXeD CaSe",
+    "1-in-5 million; p<0.05; IL-6/TNF-α; CD4+ T-cells; mRNA-1273",
+    "   leading and trailing spaces   ",
+]
+
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def export_onnx(model: torch.nn.Module, folder: Path, with_token_types: bool, kind: str) -> None:
+    """Exports fp32 ONNX with dynamic batch and sequence axes, then int8 by dynamic quantization."""
+    onnx_dir = folder / "onnx"
+    onnx_dir.mkdir(parents=True, exist_ok=True)
+    model.eval()
+    batch, length = 2, 8
+    ids = torch.ones((batch, length), dtype=torch.int64)
+    mask = torch.ones((batch, length), dtype=torch.int64)
+    types = torch.zeros((batch, length), dtype=torch.int64)
+    output_name = "logits" if kind == "cross-encoder" else "last_hidden_state"
+
+    class Wrapper(torch.nn.Module):
+        def __init__(self, inner: torch.nn.Module):
+            super().__init__()
+            self.inner = inner
+
+        def forward(self, input_ids, attention_mask, token_type_ids=None):
+            out = self.inner(input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids)
+            return out.logits if kind == "cross-encoder" else out.last_hidden_state
+
+    wrapper = Wrapper(model)
+    names = ["input_ids", "attention_mask"] + (["token_type_ids"] if with_token_types else [])
+    args = (ids, mask, types) if with_token_types else (ids, mask)
+    axes = {name: {0: "batch_size", 1: "sequence_length"} for name in names}
+    axes[output_name] = {0: "batch_size"} if kind == "cross-encoder" else {0: "batch_size", 1: "sequence_length"}
+    fp32 = onnx_dir / "model.onnx"
+    torch.onnx.export(
+        wrapper, args, str(fp32), input_names=names, output_names=[output_name],
+        dynamic_axes=axes, opset_version=14, do_constant_folding=True, dynamo=False,
+    )
+    quantize_dynamic(str(fp32), str(onnx_dir / "model_quantized.onnx"), weight_type=QuantType.QInt8,
+                     per_channel=True, reduce_range=True)
+
+
+def write_tokenizer_files(folder: Path, vocab: list[str], layout: str, max_length: int) -> BertTokenizerFast:
+    folder.mkdir(parents=True, exist_ok=True)
+    vocab_file = folder / "vocab.txt"
+    vocab_file.write_text("\n".join(vocab) + "\n", encoding="utf-8")
+    tokenizer = BertTokenizerFast(vocab_file=str(vocab_file), do_lower_case=True, model_max_length=max_length)
+    tokenizer.save_pretrained(str(folder))
+    # save_pretrained writes tokenizer.json and vocab.txt; keep only what the layout should have.
+    if layout == "vocab.txt":
+        (folder / "tokenizer.json").unlink(missing_ok=True)
+    else:
+        vocab_file.unlink(missing_ok=True)
+    return tokenizer
+
+
+def tiny_vocab(real_vocab: list[str]) -> list[str]:
+    """~2,000 tokens: specials, single characters and their continuations, frequent words."""
+    chosen = list(SPECIALS)
+    seen = set(chosen)
+    def add(token: str) -> None:
+        if token not in seen:
+            seen.add(token)
+            chosen.append(token)
+    for token in real_vocab[999:1996]:  # single characters in BERT's vocabulary
+        add(token)
+    for token in real_vocab:
+        if token.startswith("##") and len(token) == 3:
+            add(token)
+    for token in real_vocab[1996:2996]:  # the most frequent words
+        add(token)
+    for token in ["##ing", "##ed", "##s", "##ly", "##tion", "##er", "aspirin", "heart", "risk"]:
+        add(token)
+    return chosen
+
+
+def fixtures(args: argparse.Namespace) -> None:
+    real_vocab = (Path(args.shared) / "models/ms-marco-TinyBERT-L-2-v2/vocab.txt").read_text(encoding="utf-8").splitlines()
+    out = Path(args.out or ROOT / "packages/rerank/src/__fixtures__")
+    vocab = tiny_vocab(real_vocab)
+    log(f"tiny vocabulary: {len(vocab)} tokens")
+    torch.manual_seed(0)
+    queries = ["does aspirin reduce heart attack risk?", "Café in 東京", "what is the capital of france",
+               "x" * 30, "long query " + "word " * 40]
+    documents = PARITY_TEXTS[1:] + ["the " * 300 + "end", "short"]
+    specs = [("tiny-bert-cross-encoder", "vocab.txt", True), ("tiny-bert-no-token-types", "tokenizer.json", False)]
+    for name, layout, with_types in specs:
+        folder = out / name
+        shutil.rmtree(folder, ignore_errors=True)
+        max_length = 64
+        tokenizer = write_tokenizer_files(folder, vocab, layout, max_length)
+        config = BertConfig(vocab_size=len(vocab), hidden_size=16, num_hidden_layers=2, num_attention_heads=2,
+                            intermediate_size=32, max_position_embeddings=max_length, num_labels=1,
+                            type_vocab_size=2)
+        config.architectures = ["BertForSequenceClassification"]
+        model = BertForSequenceClassification(config).eval()
+        config.to_json_file(str(folder / "config.json"))
+        export_onnx(model, folder, with_types, "cross-encoder")
+        pairs = [(query, document) for query in queries for document in documents]
+        encoded = tokenizer([q for q, _ in pairs], [d for _, d in pairs], truncation="longest_first",
+                            max_length=max_length, padding=True, return_tensors="pt")
+        with torch.no_grad():
+            inputs = {"input_ids": encoded["input_ids"], "attention_mask": encoded["attention_mask"]}
+            if with_types:
+                inputs["token_type_ids"] = encoded["token_type_ids"]
+            logits = model(**inputs).logits[:, 0].tolist()
+        golden = {
+            "description": "PyTorch logits of the random model and HF fast-tokenizer ids, max_length 64",
+            "maxLength": max_length,
+            "pairs": [
+                {"query": q, "document": d,
+                 "inputIds": [int(t) for t, m in zip(encoded["input_ids"][i], encoded["attention_mask"][i]) if m],
+                 "logit": logits[i]}
+                for i, (q, d) in enumerate(pairs)
+            ],
+        }
+        (folder / "golden.json").write_text(json.dumps(golden, ensure_ascii=False) + "\n", encoding="utf-8")
+        log(f"wrote {folder}")
+    # A graph that is not a sequence classifier: right inputs, no logits output (two outputs).
+    import onnx
+    from onnx import TensorProto, helper
+    graph = helper.make_graph(
+        [helper.make_node("Cast", ["input_ids"], ["hidden"], to=TensorProto.FLOAT),
+         helper.make_node("Cast", ["attention_mask"], ["pooled"], to=TensorProto.FLOAT)],
+        "not_a_classifier",
+        [helper.make_tensor_value_info("input_ids", TensorProto.INT64, ["batch", "sequence"]),
+         helper.make_tensor_value_info("attention_mask", TensorProto.INT64, ["batch", "sequence"])],
+        [helper.make_tensor_value_info("hidden", TensorProto.FLOAT, ["batch", "sequence"]),
+         helper.make_tensor_value_info("pooled", TensorProto.FLOAT, ["batch", "sequence"])],
+    )
+    no_logits = out / "not-a-classifier"
+    shutil.rmtree(no_logits, ignore_errors=True)
+    (no_logits / "onnx").mkdir(parents=True)
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 14)]), str(no_logits / "onnx/model.onnx"))
+    shutil.copy(out / "tiny-bert-cross-encoder/vocab.txt", no_logits / "vocab.txt")
+    shutil.copy(out / "tiny-bert-cross-encoder/config.json", no_logits / "config.json")
+    log(f"wrote {no_logits}")
+    # Tokenizer parity on the real vocabulary: expected ids of single texts and truncated pairs.
+    real = BertTokenizerFast(vocab_file=str(Path(args.shared) / "models/ms-marco-TinyBERT-L-2-v2/vocab.txt"), do_lower_case=True)
+    long_doc = " ".join(["pneumonoultramicroscopic", "analysis"] * 200)
+    parity = {
+        "description": "HF BertTokenizerFast ids with the real 30,522-token uncased vocabulary (ms-marco-TinyBERT-L-2-v2 vocab.txt)",
+        "texts": [{"text": t, "ids": real(t, add_special_tokens=False)["input_ids"]} for t in PARITY_TEXTS],
+        "pairs": [
+            {"query": q, "document": d, "maxLength": m,
+             # Batch mode, as cross-encoders call it: a single call treats text_pair="" as no pair.
+             "ids": real([q], [d], truncation="longest_first", max_length=m)["input_ids"][0],
+             "tokenTypeIds": real([q], [d], truncation="longest_first", max_length=m)["token_type_ids"][0]}
+            for q, d, m in [("short query", long_doc, 512), (long_doc, "short document", 512), (long_doc, long_doc, 512),
+                            (long_doc, long_doc, 13), ("a b c d e f g h i j", "k l m n o p q r s t u", 16), ("", "", 8)]
+        ],
+    }
+    (out / "tokenizer-parity.json").write_text(json.dumps(parity, ensure_ascii=False) + "\n", encoding="utf-8")
+    log(f"wrote {out / 'tokenizer-parity.json'}")
+
+
+def bench(args: argparse.Namespace) -> None:
+    shared = Path(args.shared)
+    out = Path(args.out or ROOT / ".cache/models")
+    real_vocab = (shared / "models/ms-marco-TinyBERT-L-2-v2/vocab.txt").read_text(encoding="utf-8").splitlines()
+    tiny_config = json.loads((shared / "models/ms-marco-TinyBERT-L-2-v2/config.json").read_text())
+    minilm_bi = json.loads((shared / "models/all-MiniLM-L6-v2/config.json").read_text())
+    torch.manual_seed(0)
+    models = {
+        "ms-marco-TinyBERT-L-2-v2": ("cross-encoder", dict(hidden_size=tiny_config["hidden_size"], num_hidden_layers=tiny_config["num_hidden_layers"],
+                                                          num_attention_heads=tiny_config["num_attention_heads"], intermediate_size=tiny_config["intermediate_size"])),
+        "ms-marco-MiniLM-L-6-v2": ("cross-encoder", dict(hidden_size=384, num_hidden_layers=6, num_attention_heads=12, intermediate_size=1536)),
+        "all-MiniLM-L6-v2": ("bi-encoder", dict(hidden_size=minilm_bi["hidden_size"], num_hidden_layers=minilm_bi["num_hidden_layers"],
+                                                num_attention_heads=minilm_bi["num_attention_heads"], intermediate_size=minilm_bi["intermediate_size"])),
+    }
+    for name, (kind, dims) in models.items():
+        if args.only and name not in args.only:
+            continue
+        folder = out / name
+        shutil.rmtree(folder, ignore_errors=True)
+        config = BertConfig(vocab_size=len(real_vocab), max_position_embeddings=512, type_vocab_size=2, num_labels=1, **dims)
+        config.architectures = ["BertForSequenceClassification" if kind == "cross-encoder" else "BertModel"]
+        model = BertForSequenceClassification(config) if kind == "cross-encoder" else BertModel(config, add_pooling_layer=False)
+        write_tokenizer_files(folder, real_vocab, "vocab.txt" if name.startswith("ms-marco-TinyBERT") else "tokenizer.json", 512)
+        config.to_json_file(str(folder / "config.json"))
+        if kind == "bi-encoder":
+            for file in ["modules.json", "sentence_bert_config.json", "config_sentence_transformers.json"]:
+                shutil.copy(shared / "models/all-MiniLM-L6-v2" / file, folder / file)
+            (folder / "1_Pooling").mkdir(exist_ok=True)
+            shutil.copy(shared / "models/all-MiniLM-L6-v2/1_Pooling/config.json", folder / "1_Pooling/config.json")
+        export_onnx(model, folder, True, kind)
+        (folder / "SIEVE_GENERATED.txt").write_text(
+            "Architecture-exact model with RANDOM weights, generated by tools/export_models.py for benchmarks.\n"
+            "Its scores carry no meaning; its speed is that of the real model.\n")
+        log(f"wrote {folder}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("command", choices=["fixtures", "bench"])
+    parser.add_argument("--shared", default=str(ROOT.parent / "shared"))
+    parser.add_argument("--out")
+    parser.add_argument("--only", nargs="*")
+    args = parser.parse_args()
+    np.random.seed(0)
+    {"fixtures": fixtures, "bench": bench}[args.command](args)
+
+
+if __name__ == "__main__":
+    main()
