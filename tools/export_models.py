@@ -145,17 +145,29 @@ def fixtures(args: argparse.Namespace) -> None:
         config.architectures = ["BertForSequenceClassification"]
         model = BertForSequenceClassification(config).eval()
         config.to_json_file(str(folder / "config.json"))
-        export_onnx(model, folder, with_types, "cross-encoder")
         pairs = [(query, document) for query in queries for document in documents]
         encoded = tokenizer([q for q, _ in pairs], [d for _, d in pairs], truncation="longest_first",
                             max_length=max_length, padding=True, return_tensors="pt")
+        # Reference: each pair alone (no padding). A padded PyTorch batch drifts from it (reported
+        # below): the golden score of a pair must not depend on its batch-mates.
+        logits = []
         with torch.no_grad():
-            inputs = {"input_ids": encoded["input_ids"], "attention_mask": encoded["attention_mask"]}
+            for i in range(len(pairs)):
+                keep = encoded["attention_mask"][i].bool()
+                inputs = {"input_ids": encoded["input_ids"][i][keep][None], "attention_mask": encoded["attention_mask"][i][keep][None]}
+                if with_types:
+                    inputs["token_type_ids"] = encoded["token_type_ids"][i][keep][None]
+                logits.append(float(model(**inputs).logits[0, 0]))
+            batch_inputs = {"input_ids": encoded["input_ids"], "attention_mask": encoded["attention_mask"]}
             if with_types:
-                inputs["token_type_ids"] = encoded["token_type_ids"]
-            logits = model(**inputs).logits[:, 0].tolist()
+                batch_inputs["token_type_ids"] = encoded["token_type_ids"]
+            padded = model(**batch_inputs).logits[:, 0].tolist()
+        drift = max(abs(a - b) for a, b in zip(logits, padded))
+        log(f"{name}: PyTorch padded-batch vs per-pair max |diff| = {drift:.2e} (attention implementation: {model.config._attn_implementation})")
+        # Export after the reference is computed: the exporter must not touch the model it scores.
+        export_onnx(model, folder, with_types, "cross-encoder")
         golden = {
-            "description": "PyTorch logits of the random model and HF fast-tokenizer ids, max_length 64",
+            "description": "PyTorch logits of the random model, each pair scored alone (no padding), and HF fast-tokenizer ids, max_length 64",
             "maxLength": max_length,
             "pairs": [
                 {"query": q, "document": d,

@@ -37,18 +37,22 @@ interface QueuedTask {
   abortSignal: AbortSignal | undefined;
 }
 
-/** The worker entry: the built file next to the bundle, or the TypeScript source under tsx. */
-function workerEntry(): { url: URL; execArgv: string[] } {
+/**
+ * Starts a worker on the built entry next to the bundle. When this module runs from its
+ * TypeScript source (the repo's tests), the worker first registers tsx: Node 20 does not pass
+ * `--import` loaders to workers through `execArgv`.
+ */
+function startWorker(init: WorkerInit): Worker {
   const here = import.meta.url;
-  if (here.endsWith('.ts')) {
-    return { url: new URL('./inference-worker.ts', here), execArgv: ['--import', 'tsx'] };
-  }
-  return { url: new URL('./inference-worker.js', here), execArgv: [] };
+  if (!here.endsWith('.ts'))
+    return new Worker(new URL('./inference-worker.js', here), { workerData: init });
+  const source = new URL('./inference-worker.ts', here).href;
+  const bootstrap = `import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(source)}); });`;
+  return new Worker(bootstrap, { eval: true, workerData: init });
 }
 
 /** Starts `size` workers and waits until each has its session. */
 export async function createWorkerPool(size: number, init: WorkerInit): Promise<WorkerPool> {
-  const entry = workerEntry();
   const slots: Slot[] = [];
   const queue: QueuedTask[] = [];
   let nextId = 0;
@@ -56,7 +60,7 @@ export async function createWorkerPool(size: number, init: WorkerInit): Promise<
 
   const startOne = (): Promise<{ slot: Slot; info: EngineInfo }> =>
     new Promise((resolve, reject) => {
-      const worker = new Worker(entry.url, { workerData: init, execArgv: entry.execArgv });
+      const worker = startWorker(init);
       const slot: Slot = { worker, busy: false };
       const onFirst = (message: WorkerResponse): void => {
         if (message.type === 'ready') {
