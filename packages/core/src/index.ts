@@ -1,11 +1,18 @@
 export { assertDocuments, assertQuery, assertTopK, describeType } from './assert-arguments.js';
 export { DeadlineExceededError } from './errors/deadline-exceeded-error.js';
 export { DependencyLoadError } from './errors/dependency-load-error.js';
+export { IndexFormatError } from './errors/index-format-error.js';
 export { InvalidArgumentError } from './errors/invalid-argument-error.js';
 export { type ConfigIssue, InvalidConfigError } from './errors/invalid-config-error.js';
 export { ModelLoadError } from './errors/model-load-error.js';
 export { SieveError, type SieveErrorCode, type SieveErrorOptions } from './errors/sieve-error.js';
 export { StageError } from './errors/stage-error.js';
+export {
+  type Judgments,
+  mrrAtK,
+  ndcgAtK,
+  recallAtK,
+} from './evaluation/ranking-metrics.js';
 export {
   createEventLoopLagMonitor,
   type EventLoopLagMonitor,

@@ -1,0 +1,20 @@
+export {
+  type Analyzer,
+  type AnalyzerSettings,
+  createAnalyzer,
+  englishStopWords,
+} from './bm25/analyzer.js';
+export {
+  type Bm25Retriever,
+  type Bm25RetrieverSettings,
+  bm25RetrieverSettingsSchema,
+  createBm25Retriever,
+  loadBm25Retriever,
+} from './bm25/bm25-retriever.js';
+export { type BeirDataset, loadBeirDataset } from './datasets/load-beir-dataset.js';
+export {
+  createMemoryDocumentStore,
+  type DocumentStore,
+  loadMemoryDocumentStore,
+  type MemoryDocumentStore,
+} from './store/memory-document-store.js';
