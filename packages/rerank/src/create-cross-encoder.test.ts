@@ -24,7 +24,9 @@ async function scoreGolden(scorer: CrossEncoder, name: string): Promise<Array<[n
   for (const [query, rows] of byQuery) {
     const documents = rows.map((row, index) => ({ id: String(index), text: row.document }));
     const { scores } = await scorer.doScore({ query, documents });
-    rows.forEach((row, index) => out.push([scores[index]!, row.logit]));
+    rows.forEach((row, index) => {
+      out.push([scores[index]!, row.logit]);
+    });
   }
   return out;
 }
@@ -83,9 +85,9 @@ describe('cross-encoder batching', () => {
     ] as const) {
       const scorer = await make(batchSize, sort, tokens);
       const { scores } = await scorer.doScore({ query, documents });
-      scores.forEach((score, index) =>
-        expect(Math.abs(score - reference[index]!)).toBeLessThanOrEqual(1e-5),
-      );
+      for (const [index, score] of scores.entries()) {
+        expect(Math.abs(score - reference[index]!)).toBeLessThanOrEqual(1e-5);
+      }
       await scorer.dispose();
     }
     await alone.dispose();
@@ -125,9 +127,9 @@ describe('cross-encoder batching', () => {
     });
     const a = await raw.doScore({ query, documents: documents.slice(0, 3) });
     const b = await sigmoid.doScore({ query, documents: documents.slice(0, 3) });
-    a.scores.forEach((logit, index) =>
-      expect(b.scores[index]).toBeCloseTo(1 / (1 + Math.exp(-logit)), 6),
-    );
+    for (const [index, logit] of a.scores.entries()) {
+      expect(b.scores[index]).toBeCloseTo(1 / (1 + Math.exp(-logit)), 6);
+    }
     expect(a.tokenCounts!.every((count) => count >= 4 && count <= 64)).toBe(true);
     await Promise.all([raw.dispose(), sigmoid.dispose()]);
   });

@@ -84,7 +84,9 @@ export function createWordPieceTokenizer(settings: WordPieceTokenizerSettings): 
   );
   // In id order: a vocabulary read from tokenizer.json (a JS object, whose integer-like keys come
   // first) must hash like the same vocabulary read from vocab.txt.
-  tokens.forEach((token, id) => hash.update(`${id}\t${token}\n`));
+  tokens.forEach((token, id) => {
+    hash.update(`${id}\t${token}\n`);
+  });
   const fingerprint = hash.digest('hex').slice(0, 16);
 
   const wordCache = new Map<string, number[]>();
