@@ -178,6 +178,35 @@ def fixtures(args: argparse.Namespace) -> None:
         }
         (folder / "golden.json").write_text(json.dumps(golden, ensure_ascii=False) + "\n", encoding="utf-8")
         log(f"wrote {folder}")
+    # A tiny sentence-transformers bi-encoder (mean pooling, normalized) with golden embeddings.
+    bi = out / "tiny-bert-bi-encoder"
+    shutil.rmtree(bi, ignore_errors=True)
+    write_tokenizer_files(bi, vocab, "tokenizer.json", 64)
+    torch.manual_seed(1)
+    bi_config = BertConfig(vocab_size=len(vocab), hidden_size=16, num_hidden_layers=2, num_attention_heads=2,
+                           intermediate_size=32, max_position_embeddings=64, type_vocab_size=2)
+    bi_config.architectures = ["BertModel"]
+    bi_model = BertModel(bi_config, add_pooling_layer=False).eval()
+    bi_config.to_json_file(str(bi / "config.json"))
+    (bi / "modules.json").write_text(json.dumps([
+        {"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.models.Transformer"},
+        {"idx": 1, "name": "1", "path": "1_Pooling", "type": "sentence_transformers.models.Pooling"},
+        {"idx": 2, "name": "2", "path": "2_Normalize", "type": "sentence_transformers.models.Normalize"}]))
+    (bi / "1_Pooling").mkdir()
+    (bi / "1_Pooling/config.json").write_text(json.dumps({"word_embedding_dimension": 16, "pooling_mode_cls_token": False, "pooling_mode_mean_tokens": True}))
+    (bi / "sentence_bert_config.json").write_text(json.dumps({"max_seq_length": 32, "do_lower_case": False}))
+    bi_tokenizer = BertTokenizerFast.from_pretrained(str(bi))
+    texts = PARITY_TEXTS[1:] + ["the " * 100]
+    golden_vectors = []
+    with torch.no_grad():
+        for text in texts:
+            enc = bi_tokenizer(text, truncation=True, max_length=32, return_tensors="pt")
+            hidden = bi_model(**enc).last_hidden_state[0]
+            vector = torch.nn.functional.normalize(hidden.mean(0), dim=0)
+            golden_vectors.append([float(x) for x in vector])
+    (bi / "golden.json").write_text(json.dumps({"maxLength": 32, "texts": texts, "embeddings": golden_vectors}, ensure_ascii=False) + "\n", encoding="utf-8")
+    export_onnx(bi_model, bi, True, "bi-encoder")
+    log(f"wrote {bi}")
     # A graph that is not a sequence classifier: right inputs, no logits output (two outputs).
     import onnx
     from onnx import TensorProto, helper
@@ -252,15 +281,46 @@ def bench(args: argparse.Namespace) -> None:
         log(f"wrote {folder}")
 
 
+def gemm(args: argparse.Namespace) -> None:
+    """GEMM graphs at the models' shapes for the roofline: fp32 MatMul, and int8 as the quantized
+    models run it (DynamicQuantizeLinear on the activations, MatMulInteger with int8 weights)."""
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+    out = Path(args.out or ROOT / ".cache/models/gemm")
+    out.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(0)
+    for k, n in [(384, 384), (384, 1536), (1536, 384), (128, 512)]:
+        weight = rng.standard_normal((k, n)).astype(np.float32) * 0.02
+        x = helper.make_tensor_value_info("x", TensorProto.FLOAT, ["m", k])
+        y = helper.make_tensor_value_info("y", TensorProto.FLOAT, ["m", n])
+        fp32 = helper.make_graph([helper.make_node("MatMul", ["x", "w"], ["y"])], "gemm_fp32", [x], [y],
+                                 [numpy_helper.from_array(weight, "w")])
+        onnx.save(helper.make_model(fp32, opset_imports=[helper.make_opsetid("", 14)]), str(out / f"fp32-{k}x{n}.onnx"))
+        scale = np.float32(np.abs(weight).max() / 127)
+        wq = np.clip(np.round(weight / scale), -127, 127).astype(np.int8)
+        nodes = [
+            helper.make_node("DynamicQuantizeLinear", ["x"], ["xq", "xs", "xz"]),
+            helper.make_node("MatMulInteger", ["xq", "wq", "xz", "wz"], ["acc"]),
+            helper.make_node("Cast", ["acc"], ["accf"], to=TensorProto.FLOAT),
+            helper.make_node("Mul", ["xs", "ws"], ["s"]),
+            helper.make_node("Mul", ["accf", "s"], ["y"]),
+        ]
+        inits = [numpy_helper.from_array(wq, "wq"), numpy_helper.from_array(np.array(0, dtype=np.int8), "wz"),
+                 numpy_helper.from_array(np.array(scale, dtype=np.float32), "ws")]
+        int8 = helper.make_graph(nodes, "gemm_int8", [x], [y], inits)
+        onnx.save(helper.make_model(int8, opset_imports=[helper.make_opsetid("", 14)]), str(out / f"int8-{k}x{n}.onnx"))
+    log(f"wrote GEMM graphs to {out}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("command", choices=["fixtures", "bench"])
+    parser.add_argument("command", choices=["fixtures", "bench", "gemm"])
     parser.add_argument("--shared", default=str(ROOT.parent / "shared"))
     parser.add_argument("--out")
     parser.add_argument("--only", nargs="*")
     args = parser.parse_args()
     np.random.seed(0)
-    {"fixtures": fixtures, "bench": bench}[args.command](args)
+    {"fixtures": fixtures, "bench": bench, "gemm": gemm}[args.command](args)
 
 
 if __name__ == "__main__":

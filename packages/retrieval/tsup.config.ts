@@ -7,4 +7,6 @@ export default defineConfig({
   sourcemap: true,
   clean: true,
   target: 'node20',
+  // Optional peers, imported lazily: never bundled.
+  external: ['@sieve/rerank', 'hnswlib-node'],
 });

@@ -5,6 +5,7 @@ import {
   type CascadeResult,
   type CascadeWarning,
   DeadlineExceededError,
+  fuse,
   type GetDocuments,
   InvalidArgumentError,
   parseSettings,
@@ -33,7 +34,6 @@ import {
   createStatsAccumulator,
   type StatsAccumulator,
 } from './cascade-stats.js';
-import { fuse } from './fusion.js';
 import { runScoringStage } from './run-scoring-stage.js';
 import type { WorkingCandidate } from './working-candidate.js';
 

@@ -1,3 +1,11 @@
+// Fusion lives in @sieve/core (the hybrid retriever uses it too); re-exported for convenience.
+export {
+  type FusedCandidate,
+  type FusionInput,
+  type FusionSettings,
+  fuseReciprocalRank,
+  fuseWeighted,
+} from '@sieve/core';
 export type { CascadeEvent, CascadeEventListener, CascadeEventType } from './cascade-events.js';
 export {
   type CascadeSettings,
@@ -13,13 +21,6 @@ export {
   createCascade,
 } from './create-cascade.js';
 export { formatCascadeStats, formatStageReports } from './format-reports.js';
-export {
-  type FusedCandidate,
-  type FusionInput,
-  type FusionSettings,
-  fuseReciprocalRank,
-  fuseWeighted,
-} from './fusion.js';
 export { bounded } from './pruning/bounded.js';
 export {
   type CalibrateScoreBoundOptions,

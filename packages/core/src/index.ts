@@ -14,6 +14,14 @@ export {
   recallAtK,
 } from './evaluation/ranking-metrics.js';
 export {
+  type FusedCandidate,
+  type FusionInput,
+  type FusionSettings,
+  fuse,
+  fuseReciprocalRank,
+  fuseWeighted,
+} from './fusion.js';
+export {
   createEventLoopLagMonitor,
   type EventLoopLagMonitor,
   type EventLoopLagSummary,

@@ -125,7 +125,11 @@ export async function createCrossEncoder(settings: CrossEncoderSettings): Promis
   let info: EngineInfo;
   try {
     if (mode === 'worker') {
-      const pool = await createWorkerPool(workers, { modelPath: model.onnxPath, session });
+      const pool = await createWorkerPool(workers, {
+        modelPath: model.onnxPath,
+        session,
+        task: { kind: 'classify' },
+      });
       info = pool.info;
       run = (prepare, abortSignal) => pool.run(prepare, abortSignal);
       release = () => pool.close();

@@ -13,7 +13,7 @@ export const crossEncoderSettingsSchema = z.object({
   device: z.enum(['cpu', 'cuda', 'auto']).default('cpu'),
   maxLength: positiveInteger.optional(),
   batchSize: positiveInteger.default(32),
-  maxBatchTokens: positiveInteger.default(16_384),
+  maxBatchTokens: positiveInteger.default(1024),
   sortByLength: z.boolean().default(true),
   deterministic: z.boolean().default(false),
   activation: z.enum(['none', 'sigmoid']).default('none'),
@@ -56,7 +56,11 @@ export interface CrossEncoderSettings {
   maxLength?: number;
   /** Most pairs per ONNX run. @default 32 */
   batchSize?: number;
-  /** Most padded tokens per ONNX run. @default 16384 */
+  /**
+   * Most padded tokens per ONNX run. Small batches of long pairs run faster on CPU (activations
+   * stay in cache): see BENCHMARKS.md.
+   * @default 1024
+   */
   maxBatchTokens?: number;
   /** Bucket pairs by length to cut padding; results return in input order. @default true */
   sortByLength?: boolean;

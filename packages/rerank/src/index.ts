@@ -1,5 +1,11 @@
 export { type BatchLimits, planBatches } from './batching/plan-batches.js';
 export { type CrossEncoder, createCrossEncoder } from './create-cross-encoder.js';
+export {
+  createOnnxEmbedder,
+  type OnnxEmbedder,
+  type OnnxEmbedderSettings,
+  onnxEmbedderSettingsSchema,
+} from './create-onnx-embedder.js';
 export { type CrossEncoderSettings, crossEncoderSettingsSchema } from './cross-encoder-settings.js';
 export {
   type DownloadProgress,

@@ -13,6 +13,16 @@ export {
 } from './bm25/bm25-retriever.js';
 export { type BeirDataset, loadBeirDataset } from './datasets/load-beir-dataset.js';
 export {
+  createDenseRetriever,
+  type DenseRetriever,
+  type DenseRetrieverSettings,
+  denseRetrieverSettingsSchema,
+  loadDenseRetriever,
+} from './dense/dense-retriever.js';
+export type { HnswIndex, HnswLib } from './dense/hnswlib.js';
+export { createOnnxEmbedder } from './dense/onnx-embedder.js';
+export { createHybridRetriever, type HybridRetrieverSettings } from './hybrid/hybrid-retriever.js';
+export {
   createMemoryDocumentStore,
   type DocumentStore,
   loadMemoryDocumentStore,

@@ -1,7 +1,10 @@
-import { type IntervalHistogram, monitorEventLoopDelay } from 'node:perf_hooks';
+import { performance } from 'node:perf_hooks';
+import { createLatencyHistogram } from './latency-histogram.js';
 
 /** Event-loop delay seen between `start()` and `stop()`, in milliseconds. */
 export interface EventLoopLagSummary {
+  /** Delay samples taken (one per timer tick). */
+  samples: number;
   mean: number;
   p50: number;
   p99: number;
@@ -17,8 +20,10 @@ export interface EventLoopLagMonitor {
 }
 
 /**
- * Creates an event-loop lag monitor on Node's `monitorEventLoopDelay`. A blocked loop (long
- * synchronous inference on the main thread) shows as a high p99.
+ * Creates an event-loop lag monitor: a timer due every `resolutionMs` records how late it fired.
+ * A loop blocked by synchronous work (inference on the main thread) shows as a high p99 and max.
+ * Unlike Node's `monitorEventLoopDelay`, a stall of several seconds is recorded, not dropped, and
+ * the stall still in progress at `stop()` counts too.
  *
  * @example
  * ```ts
@@ -31,29 +36,40 @@ export interface EventLoopLagMonitor {
 export function createEventLoopLagMonitor(
   settings: { resolutionMs?: number } = {},
 ): EventLoopLagMonitor {
-  let histogram: IntervalHistogram | undefined;
   const resolution = settings.resolutionMs ?? 5;
+  const histogram = createLatencyHistogram();
+  let timer: NodeJS.Timeout | undefined;
+  let due = 0;
+  const tick = (): void => {
+    const now = performance.now();
+    histogram.record(Math.max(0, now - due));
+    due = now + resolution;
+    timer = setTimeout(tick, resolution);
+    timer.unref();
+  };
   return {
     start() {
-      histogram?.disable();
-      histogram = monitorEventLoopDelay({ resolution });
-      histogram.enable();
+      if (timer) clearTimeout(timer);
+      histogram.reset();
+      due = performance.now() + resolution;
+      timer = setTimeout(tick, resolution);
+      timer.unref();
     },
     stop() {
-      if (!histogram) return { mean: 0, p50: 0, p99: 0, max: 0 };
-      histogram.disable();
-      const toMs = (nanoseconds: number): number =>
-        Number.isFinite(nanoseconds) ? nanoseconds / 1e6 : 0;
-      // The histogram counts the sampling resolution itself as delay; subtract it.
-      const lag = (nanoseconds: number): number => Math.max(0, toMs(nanoseconds) - resolution);
-      const summary = {
-        mean: lag(histogram.mean),
-        p50: lag(histogram.percentile(50)),
-        p99: lag(histogram.percentile(99)),
-        max: lag(histogram.max),
+      if (timer) {
+        clearTimeout(timer);
+        timer = undefined;
+        const late = performance.now() - due;
+        if (late > 0) histogram.record(late);
+      }
+      const summary = histogram.summary();
+      return {
+        samples: summary.count,
+        mean: summary.mean,
+        p50: summary.p50,
+        p99: summary.p99,
+        max: summary.max,
       };
-      histogram = undefined;
-      return summary;
     },
   };
 }

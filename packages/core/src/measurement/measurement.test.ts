@@ -98,5 +98,17 @@ describe('event-loop lag monitor', () => {
     expect(blocked.max).toBeGreaterThan(25);
     expect(blocked.max).toBeGreaterThan(idle.max);
     expect(idle.p50).toBeLessThan(5);
+    expect(idle.samples).toBeGreaterThan(3);
+  });
+
+  it('records a multi-second stall, including one still in progress at stop()', async () => {
+    const monitor = createEventLoopLagMonitor({ resolutionMs: 2 });
+    monitor.start();
+    busyWait(1200);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    busyWait(300);
+    const lag = monitor.stop();
+    expect(lag.max).toBeGreaterThan(1100);
+    expect(lag.p99).toBeGreaterThan(250);
   });
 });

@@ -19,6 +19,7 @@ export interface ModelConfig {
   architectures?: string[];
   vocab_size?: number;
   max_position_embeddings?: number;
+  hidden_size?: number;
   num_labels?: number;
   id2label?: Record<string, string>;
 }
@@ -58,6 +59,7 @@ export async function resolveModel(
   model: string,
   dtype: Dtype,
   hub: HubOptions = {},
+  extraFiles: readonly string[] = [],
 ): Promise<ResolvedModel> {
   const onnxFile = `onnx/${dtypeFiles[dtype]}`;
   let folder: string;
@@ -81,6 +83,7 @@ export async function resolveModel(
         { path: 'tokenizer_config.json', optional: true },
         { path: 'special_tokens_map.json', optional: true },
         { path: onnxFile },
+        ...extraFiles.map((path) => ({ path, optional: true })),
       ],
       hub,
     );

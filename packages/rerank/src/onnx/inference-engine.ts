@@ -14,6 +14,14 @@ export interface SessionSettings {
   allowSpinning: boolean;
 }
 
+/**
+ * What the session computes: a classifier's first logit per row, or a bi-encoder's sentence
+ * embedding (pooled over the attention mask, optionally L2-normalized) per row.
+ */
+export type EngineTask =
+  | { kind: 'classify' }
+  | { kind: 'embed'; pooling: 'mean' | 'cls'; normalize: boolean };
+
 /** A batch of encoded pairs, packed flat so it can be transferred to a worker without copies. */
 export interface PackedBatch {
   /** Token ids of every pair, concatenated. */
@@ -31,12 +39,14 @@ export interface EngineInfo {
   inputNames: readonly string[];
   outputName: string;
   usesTokenTypes: boolean;
+  /** Values per row of `run`'s result: 1 for a classifier, the hidden size for an embedder. */
+  width?: number;
 }
 
 /** One ONNX session that scores packed batches of pairs. */
 export interface InferenceEngine {
   readonly info: EngineInfo;
-  /** First logit of each pair, in batch order. */
+  /** Per row, in batch order: the first logit, or the pooled embedding (rows x width values). */
   run(batch: PackedBatch): Promise<Float32Array>;
   release(): Promise<void>;
 }
@@ -52,6 +62,7 @@ export async function createInferenceEngine(
   ort: OnnxRuntime,
   modelPath: string,
   settings: SessionSettings,
+  task: EngineTask = { kind: 'classify' },
 ): Promise<InferenceEngine> {
   const options: InferenceSession.SessionOptions = {
     intraOpNumThreads: settings.intraOpThreads,
@@ -88,15 +99,19 @@ export async function createInferenceEngine(
       );
     }
   }
-  const outputName = session.outputNames.includes('logits')
-    ? 'logits'
-    : session.outputNames.length === 1
-      ? session.outputNames[0]!
-      : undefined;
+  const wanted = task.kind === 'classify' ? ['logits'] : ['last_hidden_state', 'token_embeddings'];
+  // A lone output of another name is accepted, unless it names the other kind of model.
+  const foreign = task.kind === 'classify' ? ['last_hidden_state', 'token_embeddings'] : ['logits'];
+  const lone = session.outputNames.length === 1 ? session.outputNames[0]! : undefined;
+  const outputName =
+    wanted.find((name) => session!.outputNames.includes(name)) ??
+    (lone !== undefined && !foreign.includes(lone) ? lone : undefined);
   if (!outputName) {
     await session.release();
     throw new GraphShapeError(
-      `the graph has no 'logits' output (outputs: ${session.outputNames.join(', ')}); export it as a sequence classifier`,
+      task.kind === 'classify'
+        ? `the graph has no 'logits' output (outputs: ${session.outputNames.join(', ')}); export it as a sequence classifier`
+        : `the graph has no 'last_hidden_state' output (outputs: ${session.outputNames.join(', ')}); export the transformer of a sentence-transformers model`,
     );
   }
   const usesTokenTypes = inputNames.includes('token_type_ids');
@@ -130,6 +145,7 @@ export async function createInferenceEngine(
       if (types) feeds.token_type_ids = new ort.Tensor('int64', types, [rows, width]);
       const output = (await live.run(feeds))[outputName]!;
       const data = output.data as Float32Array;
+      if (task.kind === 'embed') return pool(data, output.dims, batch.lengths, width, task);
       const perRow = output.dims.length > 1 ? Number(output.dims[output.dims.length - 1]) : 1;
       if (data.length !== rows * perRow) {
         throw new GraphShapeError(
@@ -142,4 +158,40 @@ export async function createInferenceEngine(
     },
     release: () => live.release(),
   };
+}
+
+/** Mean (over real tokens) or CLS pooling of `[rows, width, hidden]`, then optional L2 norm. */
+function pool(
+  data: Float32Array,
+  dims: readonly number[],
+  lengths: Int32Array,
+  width: number,
+  task: { pooling: 'mean' | 'cls'; normalize: boolean },
+): Float32Array {
+  const rows = lengths.length;
+  if (dims.length !== 3 || dims[0] !== rows || dims[1] !== width) {
+    throw new GraphShapeError(
+      `expected token embeddings of shape [${rows}, ${width}, hidden], got [${dims.join(', ')}]`,
+    );
+  }
+  const hidden = Number(dims[2]);
+  const out = new Float32Array(rows * hidden);
+  for (let row = 0; row < rows; row++) {
+    const target = out.subarray(row * hidden, (row + 1) * hidden);
+    const tokens = task.pooling === 'cls' ? 1 : lengths[row]!;
+    for (let token = 0; token < tokens; token++) {
+      const base = (row * width + token) * hidden;
+      for (let unit = 0; unit < hidden; unit++) target[unit]! += data[base + unit]!;
+    }
+    let norm = 0;
+    for (let unit = 0; unit < hidden; unit++) {
+      target[unit]! /= tokens;
+      norm += target[unit]! * target[unit]!;
+    }
+    if (task.normalize && norm > 0) {
+      const scale = 1 / Math.sqrt(norm);
+      for (let unit = 0; unit < hidden; unit++) target[unit]! *= scale;
+    }
+  }
+  return out;
 }

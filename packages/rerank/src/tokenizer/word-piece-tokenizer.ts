@@ -43,6 +43,8 @@ export interface WordPieceTokenizer {
   encodeText(text: string, maxTokens?: number): Int32Array;
   /** Encodes a pair, truncating `longest_first` to `maxLength` tokens (special tokens included). */
   encodePair(queryIds: Int32Array, documentIds: Int32Array, maxLength: number): EncodedPair;
+  /** Encodes one text as `[CLS] text [SEP]`, truncated to `maxLength` tokens. */
+  encodeSingle(ids: Int32Array, maxLength: number): Int32Array;
   /** Id -> token, for debugging. */
   idToToken(id: number): string | undefined;
 }
@@ -161,6 +163,14 @@ export function createWordPieceTokenizer(settings: WordPieceTokenizerSettings): 
       inputIds[length - 1] = sepId;
       tokenTypeIds.fill(1, queryLength + 2);
       return { inputIds, tokenTypeIds };
+    },
+    encodeSingle(ids, maxLength) {
+      const kept = Math.max(0, Math.min(ids.length, maxLength - 2));
+      const out = new Int32Array(kept + 2);
+      out[0] = clsId;
+      out.set(ids.subarray(0, kept), 1);
+      out[kept + 1] = sepId;
+      return out;
     },
     idToToken: (id) => tokens[id],
   };

@@ -12,7 +12,7 @@ const send = (message: WorkerResponse, transfer: ArrayBuffer[] = []): void =>
 
 try {
   const ort = await loadOnnxRuntime();
-  const engine = await createInferenceEngine(ort, init.modelPath, init.session);
+  const engine = await createInferenceEngine(ort, init.modelPath, init.session, init.task);
   send({ type: 'ready', info: engine.info });
   port.on('message', async (request: WorkerRequest) => {
     if (request.type === 'close') {

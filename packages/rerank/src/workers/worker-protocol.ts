@@ -1,9 +1,15 @@
-import type { EngineInfo, PackedBatch, SessionSettings } from '../onnx/inference-engine.js';
+import type {
+  EngineInfo,
+  EngineTask,
+  PackedBatch,
+  SessionSettings,
+} from '../onnx/inference-engine.js';
 
 /** Data a worker starts with. */
 export interface WorkerInit {
   modelPath: string;
   session: SessionSettings;
+  task: EngineTask;
 }
 
 /** Host -> worker. */

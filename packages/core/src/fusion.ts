@@ -1,4 +1,4 @@
-import type { RetrievedCandidate } from '@sieve/core';
+import type { RetrievedCandidate } from './spec/retriever-v1.js';
 
 /** How the results of several retrievers are merged into one ranking. */
 export type FusionSettings =

@@ -1,0 +1,53 @@
+import { DependencyLoadError } from '@sieve/core';
+
+/** The part of `hnswlib-node` Sieve uses. */
+export interface HnswIndex {
+  initIndex(
+    maxElements: number,
+    m?: number,
+    efConstruction?: number,
+    randomSeed?: number,
+    allowReplaceDeleted?: boolean,
+  ): void;
+  readIndex(filename: string, allowReplaceDeleted?: boolean): Promise<boolean>;
+  writeIndex(filename: string): Promise<boolean>;
+  resizeIndex(newMaxElements: number): void;
+  addPoint(point: number[], label: number): void;
+  markDelete(label: number): void;
+  searchKnn(
+    queryPoint: number[],
+    numNeighbors: number,
+    filter?: (label: number) => boolean,
+  ): { distances: number[]; neighbors: number[] };
+  getMaxElements(): number;
+  getCurrentCount(): number;
+  setEf(ef: number): void;
+}
+
+/** The `hnswlib-node` module, as far as Sieve uses it. */
+export interface HnswLib {
+  HierarchicalNSW: new (space: 'cosine' | 'ip' | 'l2', dimensions: number) => HnswIndex;
+}
+
+let cached: Promise<HnswLib> | undefined;
+
+/** Imports `hnswlib-node` on first use, or returns the injected module; a failure is typed. */
+export function loadHnswLib(injected?: HnswLib): Promise<HnswLib> {
+  if (injected) return Promise.resolve(injected);
+  cached ??= import('hnswlib-node').then(
+    (module) => {
+      const loaded = module as unknown as HnswLib & { default?: HnswLib };
+      return loaded.HierarchicalNSW ? loaded : loaded.default!;
+    },
+    (error: unknown) => {
+      cached = undefined;
+      throw new DependencyLoadError({
+        component: 'retrieval',
+        packageName: 'hnswlib-node',
+        message: `cannot load hnswlib-node (${(error as Error)?.message ?? error}): install it (npm install hnswlib-node; it compiles with node-gyp), or pass hnswlib`,
+        cause: error,
+      });
+    },
+  );
+  return cached;
+}
