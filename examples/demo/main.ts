@@ -8,6 +8,7 @@
  *
  * When no model can be had (offline, no folder), it says so and runs the stages it can: BM25.
  */
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   createCascade,
@@ -23,7 +24,11 @@ import { loadDocumentationCorpus } from './corpus.js';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 const modelsFlag = process.argv.indexOf('--models');
-const modelsDir = modelsFlag === -1 ? undefined : process.argv[modelsFlag + 1];
+// npm runs workspace scripts in the workspace folder; INIT_CWD is where the user typed the command.
+const modelsDir =
+  modelsFlag === -1 || process.argv[modelsFlag + 1] === undefined
+    ? undefined
+    : resolve(process.env.INIT_CWD ?? process.cwd(), process.argv[modelsFlag + 1]!);
 
 const corpus = loadDocumentationCorpus(repoRoot);
 const bm25 = createBm25Retriever();

@@ -46,8 +46,10 @@ describe('createCascade: composition', () => {
     const cascade = createCascade({ retrievers: lexical(), getDocuments, topK: 3 });
     const result = await cascade.search({ query: 'anything' });
     expect(ids(result)).toEqual(['d39', 'd38', 'd37']);
+    // A single retriever is not fused: its own score is kept.
     expect(result.candidates[0]).toMatchObject({
       rank: 0,
+      score: 39,
       stageId: 'retrieval',
       scores: { bm25: 39 },
     });

@@ -354,7 +354,9 @@ async function retrieve(
       rawScores.set(candidate.id, scores);
     }
   });
-  return fuse(inputs, settings.fusion)
+  // One list needs no fusion: keep the retriever's own scores, which mean something to the user.
+  const fused = inputs.length === 1 ? [...inputs[0]!.candidates] : fuse(inputs, settings.fusion);
+  return fused
     .slice(0, depth)
     .map(({ id, score }) => ({
       id,
