@@ -155,6 +155,33 @@ describe('cross-encoder batching', () => {
     await Promise.all([first.dispose(), second.dispose()]);
   });
 
+  it("never hands a stage another stage's shorter truncation from a shared cache", async () => {
+    const tokenCache = createTokenCache();
+    const short = await createCrossEncoder({
+      model: fixture('tiny-bert-cross-encoder'),
+      execution: 'same-thread',
+      maxLength: 8,
+      tokenCache,
+    });
+    const long = await createCrossEncoder({
+      model: fixture('tiny-bert-cross-encoder'),
+      execution: 'same-thread',
+      tokenCache,
+    });
+    const fresh = await createCrossEncoder({
+      model: fixture('tiny-bert-cross-encoder'),
+      execution: 'same-thread',
+      tokenCache: false,
+    });
+    const text = documents.find((document) => document.text.length > 200)!;
+    await short.doScore({ query, documents: [text] });
+    const shared = await long.doScore({ query, documents: [text] });
+    const reference = await fresh.doScore({ query, documents: [text] });
+    expect(shared.tokenCounts).toEqual(reference.tokenCounts);
+    expect(shared.scores[0]).toBe(reference.scores[0]);
+    await Promise.all([short.dispose(), long.dispose(), fresh.dispose()]);
+  });
+
   it('scores a huge text (truncated) and keeps the host loop ticking in worker mode', async () => {
     const scorer = await createCrossEncoder({
       model: fixture('tiny-bert-cross-encoder'),

@@ -4,7 +4,6 @@ import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import {
   assertDocuments,
   assertQuery,
-  DependencyLoadError,
   InvalidConfigError,
   ModelLoadError,
   parseSettings,
@@ -16,17 +15,10 @@ import {
 import { planBatches } from './batching/plan-batches.js';
 import { type CrossEncoderSettings, crossEncoderSettingsSchema } from './cross-encoder-settings.js';
 import { type Dtype, resolveModel } from './model/resolve-model.js';
-import {
-  createInferenceEngine,
-  type EngineInfo,
-  GraphShapeError,
-  type PackedBatch,
-  type SessionSettings,
-} from './onnx/inference-engine.js';
-import { loadOnnxRuntime } from './onnx/onnx-runtime.js';
+import { createExecutor } from './onnx/create-executor.js';
+import type { PackedBatch, SessionSettings } from './onnx/inference-engine.js';
 import { loadTokenizer } from './tokenizer/load-tokenizer.js';
 import { sharedTokenCache } from './tokenizer/token-cache.js';
-import { createWorkerPool, WorkerInitError } from './workers/worker-pool.js';
 
 /** A BERT cross-encoder as a Sieve scoring stage. */
 export interface CrossEncoder extends ScorerV1 {
@@ -80,14 +72,12 @@ export async function createCrossEncoder(settings: CrossEncoderSettings): Promis
       message: `'${model.modelId}' has ${labels} labels; a cross-encoder reranker has a single relevance logit (num_labels 1)`,
     });
   }
-  let maxTokenId = 0;
-  for (let id = 0; tokenizer.idToToken(id) !== undefined || id < 5; id++) maxTokenId = id;
-  if (config.vocab_size !== undefined && maxTokenId >= config.vocab_size) {
+  if (config.vocab_size !== undefined && tokenizer.vocabularySize > config.vocab_size) {
     throw new ModelLoadError({
       component,
       modelId: model.modelId,
       path: model.folder,
-      message: `the tokenizer has ${maxTokenId + 1} tokens but config.json says vocab_size ${config.vocab_size}: the vocabulary does not belong to this model`,
+      message: `the tokenizer has ${tokenizer.vocabularySize} tokens but config.json says vocab_size ${config.vocab_size}: the vocabulary does not belong to this model`,
     });
   }
   const positions = config.max_position_embeddings ?? 512;
@@ -120,53 +110,18 @@ export async function createCrossEncoder(settings: CrossEncoderSettings): Promis
       : {}),
   };
 
-  let run: (prepare: () => PackedBatch, abortSignal?: AbortSignal) => Promise<Float32Array>;
-  let release: () => Promise<void>;
-  let info: EngineInfo;
-  try {
-    if (mode === 'worker') {
-      const pool = await createWorkerPool(workers, {
-        modelPath: model.onnxPath,
-        session,
-        task: { kind: 'classify' },
-      });
-      info = pool.info;
-      run = (prepare, abortSignal) => pool.run(prepare, abortSignal);
-      release = () => pool.close();
-    } else {
-      const ort = await loadOnnxRuntime(resolvedSettings.onnxRuntime);
-      const engine = await createInferenceEngine(ort, model.onnxPath, session);
-      info = engine.info;
-      // One session, one run at a time: queue runs in order.
-      let tail: Promise<unknown> = Promise.resolve();
-      run = (prepare, abortSignal) => {
-        const next = tail.then(() => {
-          abortSignal?.throwIfAborted();
-          return engine.run(prepare());
-        });
-        tail = next.catch(() => undefined);
-        return next;
-      };
-      release = () => engine.release();
-    }
-  } catch (error) {
-    if (DependencyLoadError.isInstance(error)) throw error;
-    const graph =
-      error instanceof GraphShapeError || (error instanceof WorkerInitError && error.graph);
-    const cudaHint =
-      resolvedSettings.device === 'cuda'
-        ? '; for CUDA, install the CUDA provider (ONNXRUNTIME_NODE_INSTALL=cuda12 npm rebuild onnxruntime-node, see the @sieve/rerank README) or use device: "auto"'
-        : '';
-    throw new ModelLoadError({
-      component,
-      modelId: model.modelId,
-      path: model.onnxPath,
-      message: graph
-        ? `${model.onnxPath} is not a sequence-classification graph: ${(error as Error).message}`
-        : `ONNX Runtime could not load ${model.onnxPath} (${(error as Error).message})${cudaHint}; if the file is corrupt or truncated, delete it and download or export it again`,
-      cause: error,
-    });
-  }
+  const executor = await createExecutor({
+    modelId: model.modelId,
+    modelPath: model.onnxPath,
+    session,
+    task: { kind: 'classify' },
+    execution: mode,
+    workers,
+    ...(resolvedSettings.onnxRuntime ? { onnxRuntime: resolvedSettings.onnxRuntime } : {}),
+  });
+  const { info } = executor;
+  const run = executor.run;
+  const release = executor.release;
 
   const stageId = resolvedSettings.stageId ?? basename(model.modelId.replace(/\/+$/, ''));
   const tokenCache =
@@ -177,12 +132,14 @@ export async function createCrossEncoder(settings: CrossEncoderSettings): Promis
   const usesTokenTypes = info.usesTokenTypes;
   let disposed = false;
 
+  // Documents are cached cut to maxLength tokens (truncation keeps a prefix), so the limit is part
+  // of the key: stages with the same vocabulary and limit share entries, others do not collide.
+  const cacheKey = `${tokenizer.fingerprint}/${maxLength}`;
   const encode = (text: string): Int32Array => {
-    const cached = tokenCache?.get(tokenizer.fingerprint, text);
+    const cached = tokenCache?.get(cacheKey, text);
     if (cached) return cached;
-    // The document never needs more than maxLength tokens: truncation keeps a prefix.
     const ids = tokenizer.encodeText(text, maxLength);
-    tokenCache?.set(tokenizer.fingerprint, text, ids);
+    tokenCache?.set(cacheKey, text, ids);
     return ids;
   };
 

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { InvalidArgumentError, ModelLoadError } from '@sieve/core';
+import { describeEmbedderConformance } from '@sieve/core/test';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOnnxEmbedder, type OnnxEmbedder } from './create-onnx-embedder.js';
 
@@ -61,4 +62,8 @@ describe('ONNX bi-encoder loading', () => {
     );
     expect(ModelLoadError.isInstance(error)).toBe(true);
   });
+});
+
+describeEmbedderConformance('createOnnxEmbedder (tiny fixture, workers)', {
+  create: () => createOnnxEmbedder({ model: folder, workers: 2, intraOpThreads: 1 }),
 });

@@ -2,7 +2,6 @@ import { readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import {
-  DependencyLoadError,
   type EmbedderV1,
   type EmbedderV1CallOptions,
   type EmbedderV1Result,
@@ -15,22 +14,20 @@ import { z } from 'zod';
 import { planBatches } from './batching/plan-batches.js';
 import type { HubOptions } from './model/hub-cache.js';
 import { type Dtype, resolveModel } from './model/resolve-model.js';
-import {
-  createInferenceEngine,
-  type EngineTask,
-  GraphShapeError,
-  type PackedBatch,
-} from './onnx/inference-engine.js';
-import { loadOnnxRuntime, type OnnxRuntime } from './onnx/onnx-runtime.js';
+import { createExecutor } from './onnx/create-executor.js';
+import type { PackedBatch } from './onnx/inference-engine.js';
+import type { OnnxRuntime } from './onnx/onnx-runtime.js';
 import { loadTokenizer } from './tokenizer/load-tokenizer.js';
 import { sharedTokenCache, type TokenCache } from './tokenizer/token-cache.js';
-import { createWorkerPool, WorkerInitError } from './workers/worker-pool.js';
 
 const positiveInteger = z.number().int().positive();
 
 /** Schema of {@link OnnxEmbedderSettings}. */
 export const onnxEmbedderSettingsSchema = z.object({
-  model: z.string().min(1, 'pass a hub id (Xenova/all-MiniLM-L6-v2) or a local folder'),
+  model: z
+    .string()
+    .min(1, 'pass a hub id (Xenova/all-MiniLM-L6-v2) or a local folder')
+    .default('Xenova/all-MiniLM-L6-v2'),
   dtype: z.enum(['fp32', 'int8', 'fp16']).default('fp32'),
   device: z.enum(['cpu', 'cuda', 'auto']).default('cpu'),
   maxLength: positiveInteger.optional(),
@@ -55,8 +52,11 @@ export const onnxEmbedderSettingsSchema = z.object({
 
 /** Settings of {@link createOnnxEmbedder}. */
 export interface OnnxEmbedderSettings {
-  /** Hub id (`Xenova/all-MiniLM-L6-v2`) or a local sentence-transformers ONNX folder. */
-  model: string;
+  /**
+   * Hub id or a local sentence-transformers ONNX folder.
+   * @default 'Xenova/all-MiniLM-L6-v2'
+   */
+  model?: string;
   /** @default 'fp32' */
   dtype?: Dtype;
   /** @default 'cpu' */
@@ -114,7 +114,9 @@ async function readJson<T>(path: string): Promise<T | undefined> {
  * const { embeddings } = await embedder.doEmbed({ texts: ['hello world'] });
  * ```
  */
-export async function createOnnxEmbedder(settings: OnnxEmbedderSettings): Promise<OnnxEmbedder> {
+export async function createOnnxEmbedder(
+  settings: OnnxEmbedderSettings = {},
+): Promise<OnnxEmbedder> {
   const resolvedSettings = parseSettings(onnxEmbedderSettingsSchema, settings, { component });
   const model = await resolveModel(
     resolvedSettings.model,
@@ -162,51 +164,24 @@ export async function createOnnxEmbedder(settings: OnnxEmbedderSettings): Promis
     enableCpuMemArena: true,
     allowSpinning: false,
   };
-  const task: EngineTask = { kind: 'embed', pooling, normalize };
-  let run: (prepare: () => PackedBatch) => Promise<Float32Array>;
-  let release: () => Promise<void>;
-  let provider: string;
-  try {
-    if (resolvedSettings.execution === 'worker') {
-      const pool = await createWorkerPool(workers, { modelPath: model.onnxPath, session, task });
-      provider = pool.info.provider;
-      run = (prepare) => pool.run(prepare);
-      release = () => pool.close();
-    } else {
-      const engine = await createInferenceEngine(
-        await loadOnnxRuntime(resolvedSettings.onnxRuntime),
-        model.onnxPath,
-        session,
-        task,
-      );
-      provider = engine.info.provider;
-      let tail: Promise<unknown> = Promise.resolve();
-      run = (prepare) => {
-        const next = tail.then(() => engine.run(prepare()));
-        tail = next.catch(() => undefined);
-        return next;
-      };
-      release = () => engine.release();
-    }
-  } catch (error) {
-    if (DependencyLoadError.isInstance(error)) throw error;
-    const graph =
-      error instanceof GraphShapeError || (error instanceof WorkerInitError && error.graph);
-    throw new ModelLoadError({
-      component,
-      modelId: model.modelId,
-      path: model.onnxPath,
-      message: graph
-        ? `${model.onnxPath} is not a bi-encoder graph: ${(error as Error).message}`
-        : `ONNX Runtime could not load ${model.onnxPath} (${(error as Error).message})`,
-      cause: error,
-    });
-  }
-
+  const executor = await createExecutor({
+    modelId: model.modelId,
+    modelPath: model.onnxPath,
+    session,
+    task: { kind: 'embed', pooling, normalize },
+    execution: resolvedSettings.execution,
+    workers,
+    ...(resolvedSettings.onnxRuntime ? { onnxRuntime: resolvedSettings.onnxRuntime } : {}),
+  });
+  const provider = executor.info.provider;
+  const run = executor.run;
+  const release = executor.release;
   const tokenCache =
     resolvedSettings.tokenCache === false
       ? undefined
       : (resolvedSettings.tokenCache ?? sharedTokenCache);
+  // Texts are cached cut to maxLength tokens, so the limit is part of the key.
+  const cacheKey = `${tokenizer.fingerprint}/${maxLength}`;
   let disposed = false;
   return {
     specificationVersion: 'v1',
@@ -239,10 +214,10 @@ export async function createOnnxEmbedder(settings: OnnxEmbedderSettings): Promis
             message: `texts[${index}] must be a string, got ${typeof text}`,
           });
         }
-        let ids = tokenCache?.get(tokenizer.fingerprint, text);
+        let ids = tokenCache?.get(cacheKey, text);
         if (!ids) {
           ids = tokenizer.encodeText(text, maxLength);
-          tokenCache?.set(tokenizer.fingerprint, text, ids);
+          tokenCache?.set(cacheKey, text, ids);
         }
         return tokenizer.encodeSingle(ids, maxLength);
       });

@@ -1,5 +1,7 @@
 import { describeRetrieverConformance } from './describe-retriever-conformance.js';
+import { describeEmbedderConformance } from './describe-embedder-conformance.js';
 import { describeScorerConformance } from './describe-scorer-conformance.js';
+import { MockEmbedderV1 } from './mock-embedder-v1.js';
 import { MockRetrieverV1 } from './mock-retriever-v1.js';
 import { MockScorerV1 } from './mock-scorer-v1.js';
 
@@ -19,3 +21,5 @@ describeRetrieverConformance('MockRetrieverV1 (word overlap)', {
     });
   },
 });
+
+describeEmbedderConformance('MockEmbedderV1', { create: () => new MockEmbedderV1({ dimensions: 24 }) });

@@ -4,6 +4,10 @@ export {
   type RetrieverConformanceOptions,
 } from './describe-retriever-conformance.js';
 export {
+  describeEmbedderConformance,
+  type EmbedderConformanceOptions,
+} from './describe-embedder-conformance.js';
+export {
   describeScorerConformance,
   type ScorerConformanceOptions,
 } from './describe-scorer-conformance.js';

@@ -13,13 +13,13 @@ export interface TokenCacheStats {
 }
 
 /**
- * An LRU cache of token ids by (tokenizer fingerprint, text), bounded by bytes. Tokenizers with the
- * same vocabulary and normalization share a fingerprint, so a prefilter and a reranker built on
- * the same vocabulary tokenize each document once.
+ * An LRU cache of token ids by (key, text), bounded by bytes. Scorers key it by their tokenizer's
+ * fingerprint and token limit: a prefilter and a reranker with the same vocabulary and maximum
+ * length tokenize each document once.
  */
 export interface TokenCache {
-  get(fingerprint: string, text: string): Int32Array | undefined;
-  set(fingerprint: string, text: string, ids: Int32Array): void;
+  get(key: string, text: string): Int32Array | undefined;
+  set(key: string, text: string, ids: Int32Array): void;
   stats(): TokenCacheStats;
   clear(): void;
 }

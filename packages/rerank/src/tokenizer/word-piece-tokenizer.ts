@@ -36,6 +36,8 @@ export interface WordPieceTokenizer {
   readonly unkId: number;
   /** Content hash of the vocabulary and normalization: equal hashes tokenize identically. */
   readonly fingerprint: string;
+  /** One more than the largest token id. */
+  readonly vocabularySize: number;
   /**
    * Token ids of a text, without special tokens. With `maxTokens`, stops once that many tokens
    * exist (the prefix is identical to the full encoding), so a huge text costs little.
@@ -130,6 +132,7 @@ export function createWordPieceTokenizer(settings: WordPieceTokenizerSettings): 
     padId,
     unkId,
     fingerprint,
+    vocabularySize: tokens.length,
     encodeText(text, maxTokens = Number.POSITIVE_INFINITY) {
       const ids: number[] = [];
       // Long texts are cut at whitespace into chunks: normalization is per character and words

@@ -11,6 +11,7 @@ import {
   type SieveDocument,
 } from '@sieve/core';
 import { z } from 'zod';
+import { assertKnownIds } from '../assert-known-ids.js';
 import { readChecked, writeChecked } from '../persistence/atomic-file.js';
 import { type Analyzer, createAnalyzer } from './analyzer.js';
 
@@ -245,21 +246,7 @@ function buildRetriever(
       }
     },
     remove(removeIds) {
-      if (!Array.isArray(removeIds)) {
-        throw new InvalidArgumentError({
-          component,
-          argument: 'ids',
-          message: 'remove(ids) takes an array of document ids',
-        });
-      }
-      const unknown = removeIds.filter((id) => !indexOf.has(id));
-      if (unknown.length > 0) {
-        throw new InvalidArgumentError({
-          component,
-          argument: 'ids',
-          message: `unknown document id(s): ${unknown.slice(0, 5).join(', ')}; nothing was removed`,
-        });
-      }
+      assertKnownIds(removeIds, (id) => indexOf.has(id), component);
       for (const id of new Set(removeIds)) {
         const documentIndex = indexOf.get(id)!;
         indexOf.delete(id);

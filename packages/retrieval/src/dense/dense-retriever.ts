@@ -16,6 +16,7 @@ import {
   StageError,
 } from '@sieve/core';
 import { z } from 'zod';
+import { assertKnownIds } from '../assert-known-ids.js';
 import { readChecked, writeChecked } from '../persistence/atomic-file.js';
 import { type HnswIndex, type HnswLib, loadHnswLib } from './hnswlib.js';
 
@@ -325,14 +326,7 @@ async function build(
       insert(items);
     },
     remove(ids) {
-      const unknown = ids.filter((id) => !labelOf.has(id));
-      if (unknown.length > 0) {
-        throw new InvalidArgumentError({
-          component,
-          argument: 'ids',
-          message: `unknown document id(s): ${unknown.slice(0, 5).join(', ')}; nothing was removed`,
-        });
-      }
+      assertKnownIds(ids, (id) => labelOf.has(id), component);
       for (const id of new Set(ids)) {
         const label = labelOf.get(id)!;
         index.markDelete(label);

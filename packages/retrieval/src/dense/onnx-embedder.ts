@@ -12,7 +12,9 @@ import type { OnnxEmbedder, OnnxEmbedderSettings } from '@sieve/rerank';
  * const dense = await createDenseRetriever({ embedder });
  * ```
  */
-export async function createOnnxEmbedder(settings: OnnxEmbedderSettings): Promise<OnnxEmbedder> {
+export async function createOnnxEmbedder(
+  settings: OnnxEmbedderSettings = {},
+): Promise<OnnxEmbedder> {
   let rerank: typeof import('@sieve/rerank');
   try {
     rerank = await import('@sieve/rerank');

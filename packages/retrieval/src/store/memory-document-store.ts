@@ -4,6 +4,7 @@ import {
   InvalidArgumentError,
   type SieveDocument,
 } from '@sieve/core';
+import { assertKnownIds } from '../assert-known-ids.js';
 import { readChecked, writeChecked } from '../persistence/atomic-file.js';
 
 /**
@@ -64,14 +65,7 @@ export function createMemoryDocumentStore(
       for (const document of added) byId.set(document.id, document);
     },
     remove(ids) {
-      const unknown = ids.filter((id) => !byId.has(id));
-      if (unknown.length > 0) {
-        throw new InvalidArgumentError({
-          component,
-          argument: 'ids',
-          message: `unknown document id(s): ${unknown.slice(0, 5).join(', ')}; nothing was removed`,
-        });
-      }
+      assertKnownIds(ids, (id) => byId.has(id), component);
       for (const id of ids) byId.delete(id);
     },
     get: (id) => byId.get(id),

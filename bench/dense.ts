@@ -1,0 +1,67 @@
+/**
+ * Dense retrieval costs: embedding throughput (texts/s) of the all-MiniLM-L6-v2 architecture
+ * (generated, random weights), HNSW build time over SciFact, query latency, and HNSW recall@10
+ * against exact search on those embeddings.
+ *
+ * npm run bench -- dense [--documents N]
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { createLatencyHistogram } from '@sieve/core';
+import { createOnnxEmbedder } from '@sieve/rerank';
+import { createDenseRetriever, loadBeirDataset } from '@sieve/retrieval';
+import { describeMachine } from './machine.js';
+import { benchModelsDir, requirePaths, resultsDir, scifactDir } from './paths.js';
+
+export async function benchDense(): Promise<void> {
+  const model = `${benchModelsDir}/all-MiniLM-L6-v2`;
+  if (!requirePaths({ SciFact: scifactDir, 'all-MiniLM-L6-v2': model })) {
+    process.exitCode = 1;
+    return;
+  }
+  const flag = process.argv.indexOf('--documents');
+  const { corpus, queries } = await loadBeirDataset(scifactDir, 'test');
+  const documents = corpus.slice(0, flag === -1 ? corpus.length : Number(process.argv[flag + 1]));
+  const texts = documents.map((document) => `${document.title} ${document.text}`);
+  const machine = describeMachine();
+  console.log(`[bench] dense on ${machine.cpuModel} (${machine.cores} cores): ${documents.length} SciFact documents`);
+  const result: Record<string, unknown> = { benchmark: 'dense', machine, documents: documents.length };
+
+  for (const dtype of ['int8', 'fp32'] as const) {
+    const embedder = await createOnnxEmbedder({ model, dtype, workers: 2, intraOpThreads: 1 });
+    const sample = dtype === 'int8' ? texts : texts.slice(0, 400);
+    await embedder.doEmbed({ texts: sample.slice(0, 8) });
+    const started = performance.now();
+    const vectors: Float32Array[] = [];
+    for (let start = 0; start < sample.length; start += 64) {
+      vectors.push(...(await embedder.doEmbed({ texts: sample.slice(start, start + 64) })).embeddings);
+    }
+    const seconds = (performance.now() - started) / 1000;
+    console.log(`embed ${dtype}: ${sample.length} texts in ${seconds.toFixed(1)} s = ${(sample.length / seconds).toFixed(1)} texts/s (max ${embedder.maxLength} tokens, workers 2 x 1 thread)`);
+    result[`embed_${dtype}`] = { texts: sample.length, seconds, textsPerSecond: sample.length / seconds };
+    if (dtype === 'int8') {
+      const dense = await createDenseRetriever({ embedder });
+      const buildStart = performance.now();
+      await dense.addVectors(vectors.map((vector, index) => ({ id: documents[index]!.id, vector })));
+      const buildMs = performance.now() - buildStart;
+      const queryVectors = (await embedder.doEmbed({ texts: [...queries.values()].slice(0, 200) })).embeddings;
+      const latency = createLatencyHistogram();
+      let found = 0;
+      for (const query of queryVectors) {
+        const exact = new Set(dense.searchVector(query, 10, 'exact').map((candidate) => candidate.id));
+        const queryStart = performance.now();
+        const approximate = dense.searchVector(query, 10, 'hnsw');
+        latency.record(performance.now() - queryStart);
+        found += approximate.filter((candidate) => exact.has(candidate.id)).length;
+      }
+      const recall = found / (queryVectors.length * 10);
+      const summary = latency.summary();
+      console.log(`HNSW build: ${documents.length} vectors in ${buildMs.toFixed(0)} ms; search p50 ${summary.p50.toFixed(3)} ms, p99 ${summary.p99.toFixed(3)} ms; recall@10 vs exact ${recall.toFixed(4)} (${queryVectors.length} SciFact queries)`);
+      result.hnsw = { buildMs, searchLatencyMs: summary, recallAt10VsExact: recall, queries: queryVectors.length };
+    }
+    await embedder.dispose();
+  }
+  mkdirSync(resultsDir, { recursive: true });
+  const file = `${resultsDir}/dense-${new Date().toISOString().replace(/[:.]/g, '-')}.json`;
+  writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
+  console.log(`[bench] saved ${file}`);
+}
