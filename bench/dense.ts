@@ -23,40 +23,92 @@ export async function benchDense(): Promise<void> {
   const documents = corpus.slice(0, flag === -1 ? corpus.length : Number(process.argv[flag + 1]));
   const texts = documents.map((document) => `${document.title} ${document.text}`);
   const machine = describeMachine();
-  console.log(`[bench] dense on ${machine.cpuModel} (${machine.cores} cores): ${documents.length} SciFact documents`);
-  const result: Record<string, unknown> = { benchmark: 'dense', machine, documents: documents.length };
+  console.log(
+    `[bench] dense on ${machine.cpuModel} (${machine.cores} cores): ${documents.length} SciFact documents`,
+  );
+  const result: Record<string, unknown> = {
+    benchmark: 'dense',
+    machine,
+    documents: documents.length,
+  };
 
   for (const dtype of ['int8', 'fp32'] as const) {
     const embedder = await createOnnxEmbedder({ model, dtype, workers: 2, intraOpThreads: 1 });
-    const sample = dtype === 'int8' ? texts : texts.slice(0, 400);
+    const sample = dtype === 'int8' ? texts : texts.slice(0, 300);
     await embedder.doEmbed({ texts: sample.slice(0, 8) });
     const started = performance.now();
     const vectors: Float32Array[] = [];
     for (let start = 0; start < sample.length; start += 64) {
-      vectors.push(...(await embedder.doEmbed({ texts: sample.slice(start, start + 64) })).embeddings);
+      vectors.push(
+        ...(await embedder.doEmbed({ texts: sample.slice(start, start + 64) })).embeddings,
+      );
     }
     const seconds = (performance.now() - started) / 1000;
-    console.log(`embed ${dtype}: ${sample.length} texts in ${seconds.toFixed(1)} s = ${(sample.length / seconds).toFixed(1)} texts/s (max ${embedder.maxLength} tokens, workers 2 x 1 thread)`);
-    result[`embed_${dtype}`] = { texts: sample.length, seconds, textsPerSecond: sample.length / seconds };
+    console.log(
+      `embed ${dtype}: ${sample.length} texts in ${seconds.toFixed(1)} s = ${(sample.length / seconds).toFixed(1)} texts/s (max ${embedder.maxLength} tokens, workers 2 x 1 thread)`,
+    );
+    result[`embed_${dtype}`] = {
+      texts: sample.length,
+      seconds,
+      textsPerSecond: sample.length / seconds,
+    };
     if (dtype === 'int8') {
-      const dense = await createDenseRetriever({ embedder });
-      const buildStart = performance.now();
-      await dense.addVectors(vectors.map((vector, index) => ({ id: documents[index]!.id, vector })));
-      const buildMs = performance.now() - buildStart;
-      const queryVectors = (await embedder.doEmbed({ texts: [...queries.values()].slice(0, 200) })).embeddings;
-      const latency = createLatencyHistogram();
-      let found = 0;
-      for (const query of queryVectors) {
-        const exact = new Set(dense.searchVector(query, 10, 'exact').map((candidate) => candidate.id));
-        const queryStart = performance.now();
-        const approximate = dense.searchVector(query, 10, 'hnsw');
-        latency.record(performance.now() - queryStart);
-        found += approximate.filter((candidate) => exact.has(candidate.id)).length;
+      const queryVectors = (await embedder.doEmbed({ texts: [...queries.values()].slice(0, 200) }))
+        .embeddings;
+      // How spread the vectors are: random-weight BERT embeddings crowd into a narrow cone.
+      let cosine = 0;
+      let pairs = 0;
+      for (let a = 0; a < 200; a++) {
+        for (let b = a + 1; b < 200; b++) {
+          let dot = 0;
+          for (let unit = 0; unit < vectors[a]!.length; unit++)
+            dot += vectors[a]![unit]! * vectors[b]![unit]!;
+          cosine += dot;
+          pairs += 1;
+        }
       }
-      const recall = found / (queryVectors.length * 10);
-      const summary = latency.summary();
-      console.log(`HNSW build: ${documents.length} vectors in ${buildMs.toFixed(0)} ms; search p50 ${summary.p50.toFixed(3)} ms, p99 ${summary.p99.toFixed(3)} ms; recall@10 vs exact ${recall.toFixed(4)} (${queryVectors.length} SciFact queries)`);
-      result.hnsw = { buildMs, searchLatencyMs: summary, recallAt10VsExact: recall, queries: queryVectors.length };
+      console.log(`mean pairwise cosine of 200 document vectors: ${(cosine / pairs).toFixed(4)}`);
+      result.meanPairwiseCosine = cosine / pairs;
+      const sweep: unknown[] = [];
+      for (const [m, efConstruction, efSearch] of [
+        [16, 200, 100],
+        [16, 200, 400],
+        [16, 200, 1000],
+        [32, 400, 400],
+        [32, 400, 1000],
+      ] as const) {
+        const dense = await createDenseRetriever({ embedder, m, efConstruction, efSearch });
+        const buildStart = performance.now();
+        await dense.addVectors(
+          vectors.map((vector, index) => ({ id: documents[index]!.id, vector })),
+        );
+        const buildMs = performance.now() - buildStart;
+        const latency = createLatencyHistogram();
+        let found = 0;
+        for (const query of queryVectors) {
+          const exact = new Set(
+            dense.searchVector(query, 10, 'exact').map((candidate) => candidate.id),
+          );
+          const queryStart = performance.now();
+          const approximate = dense.searchVector(query, 10, 'hnsw');
+          latency.record(performance.now() - queryStart);
+          found += approximate.filter((candidate) => exact.has(candidate.id)).length;
+        }
+        const recall = found / (queryVectors.length * 10);
+        const summary = latency.summary();
+        console.log(
+          `HNSW M ${m}, efConstruction ${efConstruction}, efSearch ${efSearch}: build ${documents.length} vectors in ${buildMs.toFixed(0)} ms; search p50 ${summary.p50.toFixed(3)} ms, p99 ${summary.p99.toFixed(3)} ms; recall@10 vs exact ${recall.toFixed(4)} (${queryVectors.length} SciFact queries)`,
+        );
+        sweep.push({
+          m,
+          efConstruction,
+          efSearch,
+          buildMs,
+          searchLatencyMs: summary,
+          recallAt10VsExact: recall,
+        });
+      }
+      result.hnsw = sweep;
     }
     await embedder.dispose();
   }

@@ -44,13 +44,24 @@ if (requirePaths({ dataset: dataset })) {
     split,
     documents: corpus.length,
     queries: count,
-    bm25: { k1: 0.9, b: 0.4, fields: 'contents (title + text)', ndcgAt10: ndcg / count, mrrAt10: mrr / count, recallAt100: recall / count },
+    bm25: {
+      k1: 0.9,
+      b: 0.4,
+      fields: 'contents (title + text)',
+      ndcgAt10: ndcg / count,
+      mrrAt10: mrr / count,
+      recallAt100: recall / count,
+    },
     indexing: { milliseconds: indexMs, documentsPerSecond: corpus.length / (indexMs / 1000) },
     queryLatencyMs: latency.summary(),
   };
   console.log(`BM25 on ${dataset} (${split}: ${count} queries, ${corpus.length} documents)`);
-  console.log(`  nDCG@10 ${result.bm25.ndcgAt10.toFixed(4)}   MRR@10 ${result.bm25.mrrAt10.toFixed(4)}   Recall@100 ${result.bm25.recallAt100.toFixed(4)}`);
-  console.log(`  indexing ${indexMs.toFixed(0)} ms (${result.indexing.documentsPerSecond.toFixed(0)} docs/s); query latency p50 ${result.queryLatencyMs.p50.toFixed(2)} ms, p95 ${result.queryLatencyMs.p95.toFixed(2)} ms, p99 ${result.queryLatencyMs.p99.toFixed(2)} ms`);
+  console.log(
+    `  nDCG@10 ${result.bm25.ndcgAt10.toFixed(4)}   MRR@10 ${result.bm25.mrrAt10.toFixed(4)}   Recall@100 ${result.bm25.recallAt100.toFixed(4)}`,
+  );
+  console.log(
+    `  indexing ${indexMs.toFixed(0)} ms (${result.indexing.documentsPerSecond.toFixed(0)} docs/s); query latency p50 ${result.queryLatencyMs.p50.toFixed(2)} ms, p95 ${result.queryLatencyMs.p95.toFixed(2)} ms, p99 ${result.queryLatencyMs.p99.toFixed(2)} ms`,
+  );
   mkdirSync(resultsDir, { recursive: true });
   const file = `${resultsDir}/eval-${new Date().toISOString().replace(/[:.]/g, '-')}.json`;
   writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);

@@ -356,15 +356,13 @@ async function retrieve(
   });
   // One list needs no fusion: keep the retriever's own scores, which mean something to the user.
   const fused = inputs.length === 1 ? [...inputs[0]!.candidates] : fuse(inputs, settings.fusion);
-  return fused
-    .slice(0, depth)
-    .map(({ id, score }) => ({
-      id,
-      document: undefined,
-      scores: { ...rawScores.get(id), retrieval: score },
-      lastStageId: 'retrieval',
-      lastScore: score,
-    }));
+  return fused.slice(0, depth).map(({ id, score }) => ({
+    id,
+    document: undefined,
+    scores: { ...rawScores.get(id), retrieval: score },
+    lastStageId: 'retrieval',
+    lastScore: score,
+  }));
 }
 
 function checkRetrieved(stageId: string, candidates: unknown): readonly RetrievedCandidate[] {

@@ -1,5 +1,5 @@
-import { describeRetrieverConformance } from './describe-retriever-conformance.js';
 import { describeEmbedderConformance } from './describe-embedder-conformance.js';
+import { describeRetrieverConformance } from './describe-retriever-conformance.js';
 import { describeScorerConformance } from './describe-scorer-conformance.js';
 import { MockEmbedderV1 } from './mock-embedder-v1.js';
 import { MockRetrieverV1 } from './mock-retriever-v1.js';
@@ -22,4 +22,6 @@ describeRetrieverConformance('MockRetrieverV1 (word overlap)', {
   },
 });
 
-describeEmbedderConformance('MockEmbedderV1', { create: () => new MockEmbedderV1({ dimensions: 24 }) });
+describeEmbedderConformance('MockEmbedderV1', {
+  create: () => new MockEmbedderV1({ dimensions: 24 }),
+});

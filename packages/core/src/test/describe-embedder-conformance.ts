@@ -10,7 +10,12 @@ export interface EmbedderConformanceOptions {
   tolerance?: number;
 }
 
-const texts = ['Aspirin lowers the risk of stroke.', '', 'café 東京 — punctuation!?', 'word '.repeat(600)];
+const texts = [
+  'Aspirin lowers the risk of stroke.',
+  '',
+  'café 東京 — punctuation!?',
+  'word '.repeat(600),
+];
 
 /**
  * The contract every {@link EmbedderV1} must keep. Call it at the top level of a test file.
@@ -20,7 +25,10 @@ const texts = ['Aspirin lowers the risk of stroke.', '', 'café 東京 — punct
  * describeEmbedderConformance('onnx', { create: () => createOnnxEmbedder({ model }) });
  * ```
  */
-export function describeEmbedderConformance(name: string, options: EmbedderConformanceOptions): void {
+export function describeEmbedderConformance(
+  name: string,
+  options: EmbedderConformanceOptions,
+): void {
   const tolerance = options.tolerance ?? 1e-5;
   describe(`EmbedderV1 conformance: ${name}`, () => {
     let embedder: EmbedderV1;

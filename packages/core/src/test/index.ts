@@ -1,12 +1,12 @@
 export {
+  describeEmbedderConformance,
+  type EmbedderConformanceOptions,
+} from './describe-embedder-conformance.js';
+export {
   conformanceCorpus,
   describeRetrieverConformance,
   type RetrieverConformanceOptions,
 } from './describe-retriever-conformance.js';
-export {
-  describeEmbedderConformance,
-  type EmbedderConformanceOptions,
-} from './describe-embedder-conformance.js';
 export {
   describeScorerConformance,
   type ScorerConformanceOptions,
