@@ -40,17 +40,20 @@ function randomVectors(count: number, dimensions: number, seed: number): Float32
 
 describe('dense retriever', () => {
   it('HNSW recall@10 against exact search is >= 0.99 at the defaults on a SciFact-size corpus', async () => {
-    // 5,183 vectors like SciFact's corpus, 384 dimensions like all-MiniLM-L6-v2: clustered, as
-    // real embeddings are (uniform random vectors in 384-d are a harder, unrealistic case).
+    // 5,183 vectors like SciFact's corpus, 384 dimensions like all-MiniLM-L6-v2, crowded into a
+    // narrow cone (mean pairwise cosine ~0.99, as the generated bi-encoder's SciFact embeddings
+    // are: the hard case) with weak cluster structure inside it. On this set the lighter M 16 /
+    // efSearch 100 reaches only ~0.84; the defaults must reach 0.99.
+    const axis = randomVectors(1, 384, 5)[0]!;
     const centers = randomVectors(50, 384, 7);
     const noise = randomVectors(5183, 384, 11);
-    const vectors = noise.map((vector, index) =>
-      vector.map((value, unit) => centers[index % 50]![unit]! + 0.6 * value),
-    );
+    const crowd = (vector: Float32Array, center: Float32Array): Float32Array =>
+      vector.map((value, unit) => axis[unit]! + 0.08 * (0.25 * center[unit]! + value));
+    const vectors = noise.map((vector, index) => crowd(vector, centers[index % 50]!));
     const dense = await createDenseRetriever({ embedder: new MockEmbedderV1({ dimensions: 384 }) });
     await dense.addVectors(vectors.map((vector, index) => ({ id: `d${index}`, vector })));
     const queries = randomVectors(100, 384, 13).map((vector, index) =>
-      vector.map((value, unit) => centers[(index * 7) % 50]![unit]! + 0.6 * value),
+      crowd(vector, centers[(index * 7) % 50]!),
     );
     let found = 0;
     for (const query of queries) {
@@ -63,7 +66,7 @@ describe('dense retriever', () => {
     }
     const recall = found / (queries.length * 10);
     console.log(
-      `[retrieval] HNSW recall@10 vs exact (5,183 x 384, M 16, efConstruction 200, efSearch 100): ${recall.toFixed(4)}`,
+      `[retrieval] HNSW recall@10 vs exact (5,183 crowded x 384, defaults): ${recall.toFixed(4)}`,
     );
     expect(recall).toBeGreaterThanOrEqual(0.99);
   });
