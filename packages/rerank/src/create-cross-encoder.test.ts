@@ -1,6 +1,7 @@
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { InvalidArgumentError, InvalidConfigError, ModelLoadError, StageError } from '@sieve/core';
 import { describeScorerConformance } from '@sieve/core/test';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -214,6 +215,35 @@ describeScorerConformance('createCrossEncoder (tiny fixture, workers)', {
       workers: 2,
       intraOpThreads: 1,
     }),
+});
+
+// Where onnxruntime-node's CUDA provider is not installed (the default: .npmrc skips it), 'auto'
+// must fall back to CPU and 'cuda' must fail with the fix.
+const cudaProvider = join(
+  dirname(createRequire(import.meta.url).resolve('onnxruntime-node')),
+  '..',
+  'bin/napi-v6/linux/x64/libonnxruntime_providers_cuda.so',
+);
+describe.skipIf(existsSync(cudaProvider))('device selection without the CUDA provider', () => {
+  it("'auto' falls back to CPU and says so", async () => {
+    const scorer = await createCrossEncoder({
+      model: fixture('tiny-bert-cross-encoder'),
+      device: 'auto',
+      execution: 'same-thread',
+    });
+    expect(scorer.provider).toBe('cpu');
+    await scorer.dispose();
+  });
+
+  it("'cuda' fails with ModelLoadError naming the install command", async () => {
+    const error = await createCrossEncoder({
+      model: fixture('tiny-bert-cross-encoder'),
+      device: 'cuda',
+      execution: 'same-thread',
+    }).catch((caught: unknown) => caught);
+    expect(ModelLoadError.isInstance(error)).toBe(true);
+    expect((error as ModelLoadError).message).toContain('ONNXRUNTIME_NODE_INSTALL=cuda12');
+  });
 });
 
 describe('cross-encoder bad input', () => {
