@@ -6,7 +6,7 @@ import {
   StageError,
 } from '@sieve/core';
 import { MockRetrieverV1, MockScorerV1 } from '@sieve/core/test';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { type CascadeEvent, createCascade, fixedDepth, patience } from './index.js';
 
 const corpus: SieveDocument[] = Array.from({ length: 40 }, (_, index) => ({
@@ -337,7 +337,12 @@ describe('createCascade: concurrency, stats and events', () => {
     cascade.on('batch-end', () => {
       throw new Error('listener bug');
     });
+    const warn = vi.spyOn(process, 'emitWarning').mockImplementation(() => undefined);
     await cascade.search({ query: 'q' });
+    expect(warn).toHaveBeenCalledWith(
+      expect.stringContaining('listener bug'),
+      'SieveListenerWarning',
+    );
     expect(seen).toEqual([
       'start:bm25',
       'end:bm25',
@@ -350,6 +355,7 @@ describe('createCascade: concurrency, stats and events', () => {
     seen.length = 0;
     await cascade.search({ query: 'q' });
     expect(seen[0]).toBe('end:bm25');
+    warn.mockRestore();
   });
 
   it('dispose() disposes the scorers', async () => {
