@@ -1,4 +1,3 @@
-import { availableParallelism } from 'node:os';
 import { basename } from 'node:path';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import {
@@ -16,9 +15,9 @@ import { planBatches } from './batching/plan-batches.js';
 import { type CrossEncoderSettings, crossEncoderSettingsSchema } from './cross-encoder-settings.js';
 import { type Dtype, resolveModel } from './model/resolve-model.js';
 import { createExecutor } from './onnx/create-executor.js';
-import type { PackedBatch, SessionSettings } from './onnx/inference-engine.js';
+import type { PackedBatch } from './onnx/inference-engine.js';
 import { loadTokenizer } from './tokenizer/load-tokenizer.js';
-import { sharedTokenCache } from './tokenizer/token-cache.js';
+import { resolveTokenCache } from './tokenizer/token-cache.js';
 
 /** A BERT cross-encoder as a Sieve scoring stage. */
 export interface CrossEncoder extends ScorerV1 {
@@ -94,29 +93,23 @@ export async function createCrossEncoder(settings: CrossEncoderSettings): Promis
     });
   }
 
-  const cores = availableParallelism();
   const mode = resolvedSettings.execution;
-  const workers = mode === 'worker' ? (resolvedSettings.workers ?? Math.min(2, cores)) : 1;
-  const intraOpThreads =
-    resolvedSettings.intraOpThreads ?? Math.max(1, Math.floor(cores / workers));
-  const session: SessionSettings = {
-    device: resolvedSettings.device,
-    intraOpThreads,
-    graphOptimizationLevel: resolvedSettings.graphOptimizationLevel,
-    enableCpuMemArena: resolvedSettings.enableCpuMemArena,
-    allowSpinning: resolvedSettings.allowSpinning,
-    ...(resolvedSettings.optimizedModelPath
-      ? { optimizedModelPath: resolvedSettings.optimizedModelPath }
-      : {}),
-  };
-
   const executor = await createExecutor({
     modelId: model.modelId,
     modelPath: model.onnxPath,
-    session,
+    session: {
+      device: resolvedSettings.device,
+      graphOptimizationLevel: resolvedSettings.graphOptimizationLevel,
+      enableCpuMemArena: resolvedSettings.enableCpuMemArena,
+      allowSpinning: resolvedSettings.allowSpinning,
+      ...(resolvedSettings.optimizedModelPath
+        ? { optimizedModelPath: resolvedSettings.optimizedModelPath }
+        : {}),
+    },
     task: { kind: 'classify' },
     execution: mode,
-    workers,
+    ...(resolvedSettings.workers ? { workers: resolvedSettings.workers } : {}),
+    ...(resolvedSettings.intraOpThreads ? { intraOpThreads: resolvedSettings.intraOpThreads } : {}),
     ...(resolvedSettings.onnxRuntime ? { onnxRuntime: resolvedSettings.onnxRuntime } : {}),
   });
   const { info } = executor;
@@ -124,10 +117,7 @@ export async function createCrossEncoder(settings: CrossEncoderSettings): Promis
   const release = executor.release;
 
   const stageId = resolvedSettings.stageId ?? basename(model.modelId.replace(/\/+$/, ''));
-  const tokenCache =
-    resolvedSettings.tokenCache === false
-      ? undefined
-      : (resolvedSettings.tokenCache ?? sharedTokenCache);
+  const tokenCache = resolveTokenCache(resolvedSettings.tokenCache);
   const { batchSize, maxBatchTokens, sortByLength, deterministic, activation } = resolvedSettings;
   const usesTokenTypes = info.usesTokenTypes;
   let disposed = false;
@@ -151,7 +141,7 @@ export async function createCrossEncoder(settings: CrossEncoderSettings): Promis
     dtype,
     maxLength,
     usesTokenTypes,
-    execution: { mode, workers, intraOpThreads },
+    execution: { mode, workers: executor.workers, intraOpThreads: executor.intraOpThreads },
     folder: model.folder,
     async doScore({ query, documents, abortSignal }) {
       if (disposed) {

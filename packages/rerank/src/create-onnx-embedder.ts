@@ -1,5 +1,4 @@
 import { readFile } from 'node:fs/promises';
-import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import {
   type EmbedderV1,
@@ -18,7 +17,7 @@ import { createExecutor } from './onnx/create-executor.js';
 import type { PackedBatch } from './onnx/inference-engine.js';
 import type { OnnxRuntime } from './onnx/onnx-runtime.js';
 import { loadTokenizer } from './tokenizer/load-tokenizer.js';
-import { sharedTokenCache, type TokenCache } from './tokenizer/token-cache.js';
+import { resolveTokenCache, type TokenCache } from './tokenizer/token-cache.js';
 
 const positiveInteger = z.number().int().positive();
 
@@ -154,32 +153,25 @@ export async function createOnnxEmbedder(
     });
   }
 
-  const cores = availableParallelism();
-  const workers =
-    resolvedSettings.execution === 'worker' ? (resolvedSettings.workers ?? Math.min(2, cores)) : 1;
-  const session = {
-    device: resolvedSettings.device,
-    intraOpThreads: resolvedSettings.intraOpThreads ?? Math.max(1, Math.floor(cores / workers)),
-    graphOptimizationLevel: 'all' as const,
-    enableCpuMemArena: true,
-    allowSpinning: false,
-  };
   const executor = await createExecutor({
     modelId: model.modelId,
     modelPath: model.onnxPath,
-    session,
+    session: {
+      device: resolvedSettings.device,
+      graphOptimizationLevel: 'all',
+      enableCpuMemArena: true,
+      allowSpinning: false,
+    },
     task: { kind: 'embed', pooling, normalize },
     execution: resolvedSettings.execution,
-    workers,
+    ...(resolvedSettings.workers ? { workers: resolvedSettings.workers } : {}),
+    ...(resolvedSettings.intraOpThreads ? { intraOpThreads: resolvedSettings.intraOpThreads } : {}),
     ...(resolvedSettings.onnxRuntime ? { onnxRuntime: resolvedSettings.onnxRuntime } : {}),
   });
   const provider = executor.info.provider;
   const run = executor.run;
   const release = executor.release;
-  const tokenCache =
-    resolvedSettings.tokenCache === false
-      ? undefined
-      : (resolvedSettings.tokenCache ?? sharedTokenCache);
+  const tokenCache = resolveTokenCache(resolvedSettings.tokenCache);
   // Texts are cached cut to maxLength tokens, so the limit is part of the key.
   const cacheKey = `${tokenizer.fingerprint}/${maxLength}`;
   let disposed = false;

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { DependencyLoadError, ModelLoadError } from '@sieve/core';
 import { createWorkerPool, WorkerInitError } from '../workers/worker-pool.js';
 import {
@@ -13,6 +14,9 @@ import { loadOnnxRuntime, type OnnxRuntime } from './onnx-runtime.js';
 /** Runs packed batches on a model: in a worker pool, or serialized on this thread. */
 export interface Executor {
   readonly info: EngineInfo;
+  /** Sessions (1 on the same thread) and the intra-op threads of each. */
+  readonly workers: number;
+  readonly intraOpThreads: number;
   /** `prepare` runs only when the batch is about to run (so queued work holds no tensors). */
   run(prepare: () => PackedBatch, abortSignal?: AbortSignal): Promise<Float32Array>;
   release(): Promise<void>;
@@ -26,17 +30,26 @@ export interface Executor {
 export async function createExecutor(options: {
   modelId: string;
   modelPath: string;
-  session: SessionSettings;
+  session: Omit<SessionSettings, 'intraOpThreads'>;
   task: EngineTask;
   execution: 'worker' | 'same-thread';
-  workers: number;
+  /** @default min(2, cores) in worker mode, 1 on the same thread */
+  workers?: number;
+  /** @default max(1, floor(cores / workers)): workers x threads stays within the cores */
+  intraOpThreads?: number;
   onnxRuntime?: OnnxRuntime;
 }): Promise<Executor> {
-  const { modelId, modelPath, session, task } = options;
+  const { modelId, modelPath, task } = options;
+  const cores = availableParallelism();
+  const workers = options.execution === 'worker' ? (options.workers ?? Math.min(2, cores)) : 1;
+  const intraOpThreads = options.intraOpThreads ?? Math.max(1, Math.floor(cores / workers));
+  const session: SessionSettings = { ...options.session, intraOpThreads };
   try {
     if (options.execution === 'worker') {
-      const pool = await createWorkerPool(options.workers, { modelPath, session, task });
+      const pool = await createWorkerPool(workers, { modelPath, session, task });
       return {
+        workers,
+        intraOpThreads,
         info: pool.info,
         run: (prepare, abortSignal) => pool.run(prepare, abortSignal),
         release: () => pool.close(),
@@ -51,6 +64,8 @@ export async function createExecutor(options: {
     // One session, one run at a time: runs queue in order.
     let tail: Promise<unknown> = Promise.resolve();
     return {
+      workers,
+      intraOpThreads,
       info: engine.info,
       run(prepare, abortSignal) {
         const next = tail.then(() => {

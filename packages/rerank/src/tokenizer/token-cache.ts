@@ -82,3 +82,8 @@ export function createTokenCache(settings: TokenCacheSettings = {}): TokenCache 
 
 /** The process-wide default cache (64 MiB), shared by cross-encoders that are not given one. */
 export const sharedTokenCache: TokenCache = createTokenCache();
+
+/** The cache a scorer uses: none for `false`, the given one, else {@link sharedTokenCache}. */
+export function resolveTokenCache(setting: TokenCache | false | undefined): TokenCache | undefined {
+  return setting === false ? undefined : (setting ?? sharedTokenCache);
+}
