@@ -21,6 +21,7 @@ export {
   fuseReciprocalRank,
   fuseWeighted,
 } from './fusion.js';
+export { createLazyImport, type LazyImportOptions } from './lazy-import.js';
 export {
   createEventLoopLagMonitor,
   type EventLoopLagMonitor,

@@ -1,30 +1,19 @@
-import { DependencyLoadError, InvalidArgumentError } from '@sieve/core';
+import { createLazyImport, InvalidArgumentError } from '@sieve/core';
 
 /** The `onnxruntime-node` module (its public API, as a type). */
 export type OnnxRuntime = typeof import('onnxruntime-node');
 
-let cached: Promise<OnnxRuntime> | undefined;
-
 /**
  * Imports `onnxruntime-node` on first use (never at module load), or returns the injected module.
- * A failed import becomes a {@link DependencyLoadError} that says how to fix it.
+ * A failed import becomes a `DependencyLoadError` that says how to fix it.
  */
-export function loadOnnxRuntime(injected?: OnnxRuntime): Promise<OnnxRuntime> {
-  if (injected) return Promise.resolve(injected);
-  cached ??= import('onnxruntime-node').then(
-    (module) => ((module as { default?: OnnxRuntime }).default ?? module) as OnnxRuntime,
-    (error: unknown) => {
-      cached = undefined;
-      throw new DependencyLoadError({
-        component: 'rerank',
-        packageName: 'onnxruntime-node',
-        message: `cannot load onnxruntime-node (${(error as Error)?.message ?? error}): install it (npm install onnxruntime-node), or pass onnxRuntime`,
-        cause: error,
-      });
-    },
-  );
-  return cached;
-}
+export const loadOnnxRuntime: (injected?: OnnxRuntime) => Promise<OnnxRuntime> = createLazyImport({
+  component: 'rerank',
+  packageName: 'onnxruntime-node',
+  fix: 'install it (npm install onnxruntime-node), or pass onnxRuntime',
+  load: () => import('onnxruntime-node'),
+  pick: (loaded) => ((loaded as { default?: OnnxRuntime }).default ?? loaded) as OnnxRuntime,
+});
 
 /** User-facing devices. */
 export type Device = 'cpu' | 'cuda' | 'auto';

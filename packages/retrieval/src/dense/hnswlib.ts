@@ -1,4 +1,4 @@
-import { DependencyLoadError } from '@sieve/core';
+import { createLazyImport } from '@sieve/core';
 
 /** The part of `hnswlib-node` Sieve uses. */
 export interface HnswIndex {
@@ -29,25 +29,14 @@ export interface HnswLib {
   HierarchicalNSW: new (space: 'cosine' | 'ip' | 'l2', dimensions: number) => HnswIndex;
 }
 
-let cached: Promise<HnswLib> | undefined;
-
 /** Imports `hnswlib-node` on first use, or returns the injected module; a failure is typed. */
-export function loadHnswLib(injected?: HnswLib): Promise<HnswLib> {
-  if (injected) return Promise.resolve(injected);
-  cached ??= import('hnswlib-node').then(
-    (module) => {
-      const loaded = module as unknown as HnswLib & { default?: HnswLib };
-      return loaded.HierarchicalNSW ? loaded : loaded.default!;
-    },
-    (error: unknown) => {
-      cached = undefined;
-      throw new DependencyLoadError({
-        component: 'retrieval',
-        packageName: 'hnswlib-node',
-        message: `cannot load hnswlib-node (${(error as Error)?.message ?? error}): install it (npm install hnswlib-node; it compiles with node-gyp), or pass hnswlib`,
-        cause: error,
-      });
-    },
-  );
-  return cached;
-}
+export const loadHnswLib: (injected?: HnswLib) => Promise<HnswLib> = createLazyImport({
+  component: 'retrieval',
+  packageName: 'hnswlib-node',
+  fix: 'install it (npm install hnswlib-node; it compiles with node-gyp), or pass hnswlib',
+  load: () => import('hnswlib-node'),
+  pick: (loaded) => {
+    const module = loaded as HnswLib & { default?: HnswLib };
+    return module.HierarchicalNSW ? module : module.default!;
+  },
+});
