@@ -160,7 +160,8 @@ async function search(
   const control = createCallControl(options.abortSignal, deadlineMs);
   const warnings: CascadeWarning[] = [];
   const reports: StageReport[] = [];
-  const finish = (stageId: string, report: StageReport): void => {
+  const finish = (report: StageReport): void => {
+    const { stageId } = report;
     reports.push(report);
     stats.recordReport(report);
     events.emit({ type: 'stage-end', query, report });
@@ -212,7 +213,7 @@ async function search(
       if (control.signal.aborted && !control.deadlineHit) throw control.signal.reason;
       const stageId = stage.scorer.stageId;
       if (control.deadlineHit) {
-        finish(stageId, skippedReport(stageId, stage.scorer.modelId, ranking.length));
+        finish(skippedReport(stageId, stage.scorer.modelId, ranking.length));
         continue;
       }
       const outcome = await runScoringStage({
@@ -224,7 +225,7 @@ async function search(
         stats,
       });
       ranking = outcome.output;
-      finish(stageId, outcome.report);
+      finish(outcome.report);
     }
 
     const candidates: RankedCandidate[] = ranking.slice(0, topK).map((candidate, rank) => ({
@@ -276,7 +277,7 @@ async function retrieve(
   deadlineMs: number | undefined,
   control: CallControl,
   events: EventHub,
-  finish: (stageId: string, report: StageReport) => void,
+  finish: (report: StageReport) => void,
   warnings: CascadeWarning[],
 ): Promise<WorkingCandidate[]> {
   const results: Array<{ candidates: readonly RetrievedCandidate[]; wallMs: number } | undefined> =
@@ -329,7 +330,7 @@ async function retrieve(
     };
     // A retriever cut by the deadline is reported; the others' results are fused.
     if (result) inputs.push({ candidates: result.candidates, weight });
-    finish(retriever.stageId, report);
+    finish(report);
   });
   if (inputs.length === 0) {
     // Nothing came back in time: there is no ranking to return.
