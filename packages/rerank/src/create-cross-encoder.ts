@@ -15,7 +15,7 @@ import { planBatches } from './batching/plan-batches.js';
 import { type CrossEncoderSettings, crossEncoderSettingsSchema } from './cross-encoder-settings.js';
 import { type Dtype, resolveModel } from './model/resolve-model.js';
 import { createExecutor } from './onnx/create-executor.js';
-import type { PackedBatch } from './onnx/inference-engine.js';
+import { type PackedBatch, packBatch } from './onnx/inference-engine.js';
 import { loadTokenizer } from './tokenizer/load-tokenizer.js';
 import { resolveTokenCache } from './tokenizer/token-cache.js';
 
@@ -112,14 +112,11 @@ export async function createCrossEncoder(settings: CrossEncoderSettings): Promis
     ...(resolvedSettings.intraOpThreads ? { intraOpThreads: resolvedSettings.intraOpThreads } : {}),
     ...(resolvedSettings.onnxRuntime ? { onnxRuntime: resolvedSettings.onnxRuntime } : {}),
   });
-  const { info } = executor;
-  const run = executor.run;
-  const release = executor.release;
 
   const stageId = resolvedSettings.stageId ?? basename(model.modelId.replace(/\/+$/, ''));
   const tokenCache = resolveTokenCache(resolvedSettings.tokenCache);
   const { batchSize, maxBatchTokens, sortByLength, deterministic, activation } = resolvedSettings;
-  const usesTokenTypes = info.usesTokenTypes;
+  const usesTokenTypes = executor.info.usesTokenTypes;
   let disposed = false;
 
   // Documents are cached cut to maxLength tokens (truncation keeps a prefix), so the limit is part
@@ -137,7 +134,7 @@ export async function createCrossEncoder(settings: CrossEncoderSettings): Promis
     specificationVersion: 'v1',
     stageId,
     modelId: model.modelId,
-    provider: info.provider,
+    provider: executor.info.provider,
     dtype,
     maxLength,
     usesTokenTypes,
@@ -165,38 +162,26 @@ export async function createCrossEncoder(settings: CrossEncoderSettings): Promis
           sliceStart = performance.now();
         }
       }
-      const lengths = documentIds.map((ids) => {
-        const encodedLength = Math.min(queryIds.length + ids.length + 3, maxLength);
-        return encodedLength;
-      });
+      // Pair length after longest_first truncation: the whole pair, capped at maxLength.
+      const lengths = documentIds.map((ids) =>
+        Math.min(queryIds.length + ids.length + 3, maxLength),
+      );
       const batches = deterministic
         ? documentIds.map((_, index) => [index])
         : planBatches(lengths, { maxBatchSize: batchSize, maxBatchTokens, sortByLength });
       const scores = new Array<number>(documents.length);
       await Promise.all(
         batches.map(async (indices) => {
-          const prepare = (): PackedBatch => {
-            const pairs = indices.map((index) =>
-              tokenizer.encodePair(queryIds, documentIds[index]!, maxLength),
+          const prepare = (): PackedBatch =>
+            packBatch(
+              indices.map((index) =>
+                tokenizer.encodePair(queryIds, documentIds[index]!, maxLength),
+              ),
+              usesTokenTypes,
             );
-            const total = pairs.reduce((sum, pair) => sum + pair.inputIds.length, 0);
-            const ids = new Int32Array(total);
-            const typeIds = usesTokenTypes ? new Int32Array(total) : undefined;
-            const batchLengths = new Int32Array(pairs.length);
-            let offset = 0;
-            pairs.forEach((pair, row) => {
-              ids.set(pair.inputIds, offset);
-              typeIds?.set(pair.tokenTypeIds, offset);
-              batchLengths[row] = pair.inputIds.length;
-              offset += pair.inputIds.length;
-            });
-            return typeIds
-              ? { ids, typeIds, lengths: batchLengths }
-              : { ids, lengths: batchLengths };
-          };
           let logits: Float32Array;
           try {
-            logits = await run(prepare, abortSignal);
+            logits = await executor.run(prepare, abortSignal);
           } catch (error) {
             if (abortSignal?.aborted) throw abortSignal.reason;
             throw new StageError({
@@ -217,7 +202,7 @@ export async function createCrossEncoder(settings: CrossEncoderSettings): Promis
     async dispose() {
       if (disposed) return;
       disposed = true;
-      await release();
+      await executor.release();
     },
   };
   return scorer;

@@ -14,7 +14,7 @@ import { planBatches } from './batching/plan-batches.js';
 import type { HubOptions } from './model/hub-cache.js';
 import { type Dtype, resolveModel } from './model/resolve-model.js';
 import { createExecutor } from './onnx/create-executor.js';
-import type { PackedBatch } from './onnx/inference-engine.js';
+import { type PackedBatch, packBatch } from './onnx/inference-engine.js';
 import type { OnnxRuntime } from './onnx/onnx-runtime.js';
 import { loadTokenizer } from './tokenizer/load-tokenizer.js';
 import { resolveTokenCache, type TokenCache } from './tokenizer/token-cache.js';
@@ -169,8 +169,6 @@ export async function createOnnxEmbedder(
     ...(resolvedSettings.onnxRuntime ? { onnxRuntime: resolvedSettings.onnxRuntime } : {}),
   });
   const provider = executor.info.provider;
-  const run = executor.run;
-  const release = executor.release;
   const tokenCache = resolveTokenCache(resolvedSettings.tokenCache);
   // Texts are cached cut to maxLength tokens, so the limit is part of the key.
   const cacheKey = `${tokenizer.fingerprint}/${maxLength}`;
@@ -224,22 +222,14 @@ export async function createOnnxEmbedder(
       const embeddings = new Array<Float32Array>(texts.length);
       await Promise.all(
         batches.map(async (indices) => {
-          const prepare = (): PackedBatch => {
-            const total = indices.reduce((sum, index) => sum + encoded[index]!.length, 0);
-            const ids = new Int32Array(total);
-            const lengths = new Int32Array(indices.length);
-            let offset = 0;
-            indices.forEach((index, row) => {
-              ids.set(encoded[index]!, offset);
-              lengths[row] = encoded[index]!.length;
-              offset += encoded[index]!.length;
-            });
-            // token_type_ids, when the graph takes them, are all 0 for single texts.
-            return { ids, typeIds: new Int32Array(total), lengths };
-          };
+          const prepare = (): PackedBatch =>
+            packBatch(
+              indices.map((index) => ({ inputIds: encoded[index]! })),
+              executor.info.usesTokenTypes,
+            );
           let vectors: Float32Array;
           try {
-            vectors = await run(prepare);
+            vectors = await executor.run(prepare);
           } catch (error) {
             throw new StageError({
               component,
@@ -258,7 +248,7 @@ export async function createOnnxEmbedder(
     async dispose() {
       if (disposed) return;
       disposed = true;
-      await release();
+      await executor.release();
     },
   };
 }

@@ -32,6 +32,28 @@ export interface PackedBatch {
   lengths: Int32Array;
 }
 
+/**
+ * Concatenates encoded rows into one {@link PackedBatch}. Type ids are packed only when the graph
+ * takes them; a row without type ids (a single text) gets zeros.
+ */
+export function packBatch(
+  rows: ReadonlyArray<{ inputIds: Int32Array; tokenTypeIds?: Int32Array }>,
+  withTypes: boolean,
+): PackedBatch {
+  const total = rows.reduce((sum, row) => sum + row.inputIds.length, 0);
+  const ids = new Int32Array(total);
+  const typeIds = withTypes ? new Int32Array(total) : undefined;
+  const lengths = new Int32Array(rows.length);
+  let offset = 0;
+  for (const [index, row] of rows.entries()) {
+    ids.set(row.inputIds, offset);
+    if (row.tokenTypeIds) typeIds?.set(row.tokenTypeIds, offset);
+    lengths[index] = row.inputIds.length;
+    offset += row.inputIds.length;
+  }
+  return typeIds ? { ids, typeIds, lengths } : { ids, lengths };
+}
+
 /** What the engine learned about the graph. */
 export interface EngineInfo {
   /** The execution provider that runs. */
