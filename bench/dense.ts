@@ -5,12 +5,12 @@
  *
  * npm run bench -- dense [--documents N]
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { createLatencyHistogram } from '@sieve/core';
 import { createOnnxEmbedder } from '@sieve/rerank';
-import { createDenseRetriever, loadBeirDataset } from '@sieve/retrieval';
+import { createDenseRetriever, documentContents, loadBeirDataset } from '@sieve/retrieval';
+import { numberOption, saveResult } from './cli.js';
 import { describeMachine } from './machine.js';
-import { benchModelsDir, requirePaths, resultsDir, scifactDir } from './paths.js';
+import { benchModelsDir, requirePaths, scifactDir } from './paths.js';
 
 export async function benchDense(): Promise<void> {
   const model = `${benchModelsDir}/all-MiniLM-L6-v2`;
@@ -18,10 +18,9 @@ export async function benchDense(): Promise<void> {
     process.exitCode = 1;
     return;
   }
-  const flag = process.argv.indexOf('--documents');
   const { corpus, queries } = await loadBeirDataset(scifactDir, 'test');
-  const documents = corpus.slice(0, flag === -1 ? corpus.length : Number(process.argv[flag + 1]));
-  const texts = documents.map((document) => `${document.title} ${document.text}`);
+  const documents = corpus.slice(0, numberOption('documents', corpus.length));
+  const texts = documents.map(documentContents);
   const machine = describeMachine();
   console.log(
     `[bench] dense on ${machine.cpuModel} (${machine.cores} cores): ${documents.length} SciFact documents`,
@@ -112,8 +111,5 @@ export async function benchDense(): Promise<void> {
     }
     await embedder.dispose();
   }
-  mkdirSync(resultsDir, { recursive: true });
-  const file = `${resultsDir}/dense-${new Date().toISOString().replace(/[:.]/g, '-')}.json`;
-  writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
-  console.log(`[bench] saved ${file}`);
+  saveResult('dense', result);
 }

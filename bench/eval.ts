@@ -4,16 +4,11 @@
  *
  * npm run eval [-- --dataset DIR] [--split test]
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { createLatencyHistogram, mrrAtK, ndcgAtK, recallAtK } from '@sieve/core';
 import { createBm25Retriever, loadBeirDataset } from '@sieve/retrieval';
+import { option, saveResult } from './cli.js';
 import { describeMachine } from './machine.js';
-import { requirePaths, resultsDir, scifactDir } from './paths.js';
-
-const option = (name: string, fallback: string): string => {
-  const index = process.argv.indexOf(`--${name}`);
-  return index === -1 ? fallback : (process.argv[index + 1] ?? fallback);
-};
+import { requirePaths, scifactDir } from './paths.js';
 
 const dataset = option('dataset', scifactDir);
 const split = option('split', 'test');
@@ -62,10 +57,7 @@ if (requirePaths({ dataset: dataset })) {
   console.log(
     `  indexing ${indexMs.toFixed(0)} ms (${result.indexing.documentsPerSecond.toFixed(0)} docs/s); query latency p50 ${result.queryLatencyMs.p50.toFixed(2)} ms, p95 ${result.queryLatencyMs.p95.toFixed(2)} ms, p99 ${result.queryLatencyMs.p99.toFixed(2)} ms`,
   );
-  mkdirSync(resultsDir, { recursive: true });
-  const file = `${resultsDir}/eval-${new Date().toISOString().replace(/[:.]/g, '-')}.json`;
-  writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
-  console.log(`[eval] saved ${file}`);
+  saveResult('eval', result);
 } else {
   process.exitCode = 1;
 }

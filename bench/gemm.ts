@@ -4,10 +4,11 @@
  *
  * npm run bench -- gemm        (graphs from: npm run models -- gemm)
  */
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { loadOnnxRuntime } from '@sieve/rerank';
+import { saveResult } from './cli.js';
 import { describeMachine } from './machine.js';
-import { benchModelsDir, resultsDir } from './paths.js';
+import { benchModelsDir } from './paths.js';
 
 export interface GemmRow {
   dtype: 'fp32' | 'int8';
@@ -107,11 +108,5 @@ export async function benchGemm(): Promise<void> {
       .map(([key, gops]) => `${key} ${gops.toFixed(0)}`)
       .join(', '),
   );
-  mkdirSync(resultsDir, { recursive: true });
-  const file = `${resultsDir}/gemm-${new Date().toISOString().replace(/[:.]/g, '-')}.json`;
-  writeFileSync(
-    file,
-    `${JSON.stringify({ benchmark: 'gemm', machine, rows, roofline }, null, 2)}\n`,
-  );
-  console.log(`[bench] saved ${file}`);
+  saveResult('gemm', { benchmark: 'gemm', machine, rows, roofline });
 }

@@ -5,11 +5,11 @@
  *
  * npm run bench -- int8 [--queries N]
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { createCrossEncoder } from '@sieve/rerank';
-import { createBm25Retriever, loadBeirDataset } from '@sieve/retrieval';
+import { numberOption, saveResult } from './cli.js';
 import { describeMachine } from './machine.js';
-import { benchModelsDir, requirePaths, resultsDir, scifactDir } from './paths.js';
+import { benchModelsDir, requirePaths, scifactDir } from './paths.js';
+import { scifactWorkload } from './workload.js';
 
 export async function benchInt8(): Promise<void> {
   const model = `${benchModelsDir}/ms-marco-MiniLM-L-6-v2`;
@@ -17,12 +17,8 @@ export async function benchInt8(): Promise<void> {
     process.exitCode = 1;
     return;
   }
-  const flag = process.argv.indexOf('--queries');
-  const queryCount = flag === -1 ? 3 : Number(process.argv[flag + 1]);
-  const { corpus, queries } = await loadBeirDataset(scifactDir, 'test');
-  const bm25 = createBm25Retriever();
-  bm25.add(corpus);
-  const byId = new Map(corpus.map((document) => [document.id, document]));
+  const queryCount = numberOption('queries', 3);
+  const workload = await scifactWorkload(queryCount, 50);
   const result: Record<string, unknown> = {
     benchmark: 'int8',
     machine: describeMachine(),
@@ -47,11 +43,7 @@ export async function benchInt8(): Promise<void> {
     let maxDiff = 0;
     let scoreRange = 0;
     let topTenChanged = 0;
-    for (const query of [...queries.values()].slice(0, queryCount)) {
-      const documents = (await bm25.doRetrieve({ query, topK: 50 })).map(({ id }) => ({
-        id,
-        text: `${byId.get(id)!.title} ${byId.get(id)!.text}`,
-      }));
+    for (const { query, documents } of workload) {
       const a = (await batched.doScore({ query, documents })).scores;
       const b = (await alone.doScore({ query, documents })).scores;
       a.forEach((score, index) => {
@@ -73,8 +65,5 @@ export async function benchInt8(): Promise<void> {
     result[dtype] = { maxAbsDifference: maxDiff, scoreRange, topTenChanged };
     await Promise.all([batched.dispose(), alone.dispose()]);
   }
-  mkdirSync(resultsDir, { recursive: true });
-  const file = `${resultsDir}/int8-${new Date().toISOString().replace(/[:.]/g, '-')}.json`;
-  writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
-  console.log(`[bench] saved ${file}`);
+  saveResult('int8', result);
 }

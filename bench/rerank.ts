@@ -5,17 +5,13 @@
  *
  * npm run bench -- rerank [--queries N] [--pairs N] [--quick]
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import {
-  createEventLoopLagMonitor,
-  createResourceSampler,
-  type ScorerV1Document,
-} from '@sieve/core';
+import { createEventLoopLagMonitor, createResourceSampler } from '@sieve/core';
 import { type CrossEncoder, createCrossEncoder } from '@sieve/rerank';
-import { createBm25Retriever, loadBeirDataset } from '@sieve/retrieval';
+import { numberOption, saveResult } from './cli.js';
 import { bertShapes, operationsPerPair } from './flops.js';
 import { describeMachine } from './machine.js';
-import { benchModelsDir, requirePaths, resultsDir, scifactDir } from './paths.js';
+import { benchModelsDir, requirePaths, scifactDir } from './paths.js';
+import { scifactWorkload } from './workload.js';
 
 interface Row {
   model: string;
@@ -35,11 +31,6 @@ interface Row {
   loopLagMaxMs: number;
 }
 
-const argument = (name: string, fallback: number): number => {
-  const index = process.argv.indexOf(`--${name}`);
-  return index === -1 ? fallback : Number(process.argv[index + 1]);
-};
-
 export async function benchRerank(): Promise<void> {
   const models = ['ms-marco-TinyBERT-L-2-v2', 'ms-marco-MiniLM-L-6-v2'];
   if (
@@ -52,23 +43,9 @@ export async function benchRerank(): Promise<void> {
     return;
   }
   const quick = process.argv.includes('--quick');
-  const queryCount = argument('queries', 10);
-  const { corpus, queries } = await loadBeirDataset(scifactDir, 'test');
-  const bm25 = createBm25Retriever();
-  bm25.add(corpus);
-  const byId = new Map(corpus.map((document) => [document.id, document]));
+  const queryCount = numberOption('queries', 10);
   // The workload: BM25 top-100 candidates of the first test queries, as the prefilter sees them.
-  const workload: { query: string; documents: ScorerV1Document[] }[] = [];
-  for (const query of [...queries.values()].slice(0, queryCount)) {
-    const candidates = await bm25.doRetrieve({ query, topK: 100 });
-    workload.push({
-      query,
-      documents: candidates.map(({ id }) => {
-        const document = byId.get(id)!;
-        return { id, text: document.title ? `${document.title} ${document.text}` : document.text };
-      }),
-    });
-  }
+  const workload = await scifactWorkload(queryCount, 100);
   const batchSizes = quick ? [1, 32] : [1, 4, 16, 32, 64, 128];
   const rows: Row[] = [];
   const machine = describeMachine();
@@ -140,7 +117,7 @@ export async function benchRerank(): Promise<void> {
   for (const name of models) {
     const model = `${benchModelsDir}/${name}`;
     const big = name.includes('MiniLM');
-    const budget = argument('pairs', quick ? (big ? 64 : 256) : big ? 200 : 1000);
+    const budget = numberOption('pairs', quick ? (big ? 64 : 256) : big ? 200 : 1000);
     for (const dtype of ['fp32', 'int8'] as const) {
       for (const threads of [1, 2]) {
         for (const batchSize of batchSizes) {
@@ -191,13 +168,16 @@ export async function benchRerank(): Promise<void> {
     }
   }
 
-  mkdirSync(resultsDir, { recursive: true });
-  const file = `${resultsDir}/rerank-${new Date().toISOString().replace(/[:.]/g, '-')}.json`;
-  writeFileSync(
-    file,
-    `${JSON.stringify({ benchmark: 'rerank', machine, workload: { queries: workload.length, candidatesPerQuery: 100, dataset: 'BEIR SciFact test, BM25 top-100' }, rows }, null, 2)}\n`,
-  );
-  console.log(`[bench] saved ${file}`);
+  saveResult('rerank', {
+    benchmark: 'rerank',
+    machine,
+    workload: {
+      queries: workload.length,
+      candidatesPerQuery: 100,
+      dataset: 'BEIR SciFact test, BM25 top-100',
+    },
+    rows,
+  });
   const best = (model: string, dtype: string) =>
     rows
       .filter((row) => row.model === model && row.dtype === dtype)

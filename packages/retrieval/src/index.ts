@@ -21,6 +21,7 @@ export {
 } from './dense/dense-retriever.js';
 export type { HnswIndex, HnswLib } from './dense/hnswlib.js';
 export { createOnnxEmbedder } from './dense/onnx-embedder.js';
+export { documentContents } from './document-contents.js';
 export { createHybridRetriever, type HybridRetrieverSettings } from './hybrid/hybrid-retriever.js';
 export {
   createMemoryDocumentStore,

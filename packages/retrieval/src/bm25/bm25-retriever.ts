@@ -12,6 +12,7 @@ import {
 } from '@sieve/core';
 import { z } from 'zod';
 import { assertKnownIds } from '../assert-known-ids.js';
+import { documentContents } from '../document-contents.js';
 import { readChecked, writeChecked } from '../persistence/atomic-file.js';
 import { type Analyzer, createAnalyzer } from './analyzer.js';
 
@@ -101,7 +102,7 @@ const component = 'retrieval';
 function fieldText(document: SieveDocument, field: FieldName): string {
   if (field === 'title') return document.title ?? '';
   if (field === 'text') return document.text;
-  return document.title ? `${document.title} ${document.text}` : document.text;
+  return documentContents(document);
 }
 
 /**

@@ -17,6 +17,7 @@ import {
 } from '@sieve/core';
 import { z } from 'zod';
 import { assertKnownIds } from '../assert-known-ids.js';
+import { documentContents } from '../document-contents.js';
 import { readChecked, writeChecked } from '../persistence/atomic-file.js';
 import { type HnswIndex, type HnswLib, loadHnswLib } from './hnswlib.js';
 
@@ -316,11 +317,7 @@ async function build(
       const items: { id: string; vector: Float32Array }[] = [];
       for (let start = 0; start < documents.length; start += settings.embedBatchSize) {
         const batch = documents.slice(start, start + settings.embedBatchSize);
-        const vectorsOfBatch = await embed(
-          batch.map((document) =>
-            document.title ? `${document.title} ${document.text}` : document.text,
-          ),
-        );
+        const vectorsOfBatch = await embed(batch.map(documentContents));
         for (const [position, document] of batch.entries()) {
           items.push({ id: document.id, vector: vectorsOfBatch[position]! });
         }
