@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { InvalidArgumentError } from '../errors/invalid-argument-error.js';
 import type { EmbedderV1 } from '../spec/embedder-v1.js';
+import { expectInvalidArgument } from './expect-invalid-argument.js';
 
 /** Options of {@link describeEmbedderConformance}. */
 export interface EmbedderConformanceOptions {
@@ -61,13 +61,7 @@ export function describeEmbedderConformance(
 
     it('rejects an empty list and non-string texts with InvalidArgumentError', async () => {
       for (const bad of [[], ['ok', 7]]) {
-        const error = await Promise.resolve()
-          .then(() => embedder.doEmbed({ texts: bad as string[] }))
-          .then(
-            () => undefined,
-            (caught: unknown) => caught,
-          );
-        expect(InvalidArgumentError.isInstance(error), String(error)).toBe(true);
+        await expectInvalidArgument(() => embedder.doEmbed({ texts: bad as string[] }));
       }
     });
   });

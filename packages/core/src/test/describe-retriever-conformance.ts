@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { InvalidArgumentError } from '../errors/invalid-argument-error.js';
 import type { RetrieverV1 } from '../spec/retriever-v1.js';
 import type { SieveDocument } from '../types.js';
+import { expectInvalidArgument } from './expect-invalid-argument.js';
 
 /** Options of {@link describeRetrieverConformance}. */
 export interface RetrieverConformanceOptions {
@@ -89,13 +89,7 @@ export function describeRetrieverConformance(
         { query: 'heart', topK: 0 },
         { query: 'heart', topK: 1.5 },
       ]) {
-        const error = await Promise.resolve()
-          .then(() => retriever.doRetrieve(call))
-          .then(
-            () => undefined,
-            (caught: unknown) => caught,
-          );
-        expect(InvalidArgumentError.isInstance(error), String(error)).toBe(true);
+        await expectInvalidArgument(() => retriever.doRetrieve(call));
       }
     });
   });

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { InvalidArgumentError } from '../errors/invalid-argument-error.js';
 import type { ScorerV1, ScorerV1Document } from '../spec/scorer-v1.js';
+import { expectInvalidArgument } from './expect-invalid-argument.js';
 
 /** Options of {@link describeScorerConformance}. */
 export interface ScorerConformanceOptions {
@@ -73,18 +73,9 @@ export function describeScorerConformance(name: string, options: ScorerConforman
     });
 
     it('rejects an empty query, empty documents and non-string text with InvalidArgumentError', async () => {
-      const expectInvalid = async (call: () => PromiseLike<unknown>): Promise<void> => {
-        const error = await Promise.resolve()
-          .then(call)
-          .then(
-            () => undefined,
-            (caught: unknown) => caught,
-          );
-        expect(InvalidArgumentError.isInstance(error), String(error)).toBe(true);
-      };
-      await expectInvalid(() => scorer.doScore({ query: '  ', documents }));
-      await expectInvalid(() => scorer.doScore({ query, documents: [] }));
-      await expectInvalid(() =>
+      await expectInvalidArgument(() => scorer.doScore({ query: '  ', documents }));
+      await expectInvalidArgument(() => scorer.doScore({ query, documents: [] }));
+      await expectInvalidArgument(() =>
         scorer.doScore({
           query,
           documents: [{ id: 'x', text: 42 as unknown as string }],
