@@ -246,6 +246,47 @@ describe.skipIf(existsSync(cudaProvider))('device selection without the CUDA pro
   });
 });
 
+describe('cross-encoder scorePairs', () => {
+  it('scores pairs across queries, in input order, exactly as doScore does query by query', async () => {
+    const { pairs } = golden('tiny-bert-cross-encoder');
+    const scorer = await createCrossEncoder({
+      model: fixture('tiny-bert-cross-encoder'),
+      execution: 'same-thread',
+      batchSize: 7,
+      tokenCache: false,
+    });
+    // Interleave queries so that batches mix them.
+    const mixed = [...pairs].sort((a, b) => a.document.length - b.document.length);
+    const { scores, tokenCounts } = await scorer.scorePairs({
+      pairs: mixed.map((pair) => ({ query: pair.query, text: pair.document })),
+    });
+    expect(new Set(mixed.slice(0, 7).map((pair) => pair.query)).size).toBeGreaterThan(1);
+    expect(scores).toHaveLength(mixed.length);
+    expect(tokenCounts).toHaveLength(mixed.length);
+    mixed.forEach((pair, index) => {
+      expect(Math.abs(scores[index]! - pair.logit)).toBeLessThan(1e-4);
+    });
+    await expect(scorer.scorePairs({ pairs: [] })).rejects.toSatisfy(
+      InvalidArgumentError.isInstance,
+    );
+    await expect(
+      scorer.scorePairs({
+        pairs: [
+          { query: 'q', text: 'ok' },
+          { query: 'q', text: 3 as never },
+        ],
+      }),
+    ).rejects.toThrow(/pairs\[1\]/);
+    await expect(scorer.scorePairs({ pairs: [{ query: '', text: 'x' }] })).rejects.toSatisfy(
+      InvalidArgumentError.isInstance,
+    );
+    await scorer.dispose();
+    await expect(scorer.scorePairs({ pairs: [{ query: 'q', text: 'x' }] })).rejects.toSatisfy(
+      StageError.isInstance,
+    );
+  });
+});
+
 describe('cross-encoder bad input', () => {
   const copyFixture = (): string => {
     const folder = mkdtempSync(join(tmpdir(), 'sieve-model-'));

@@ -3,6 +3,7 @@ import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import {
   assertDocuments,
   assertQuery,
+  InvalidArgumentError,
   InvalidConfigError,
   ModelLoadError,
   parseSettings,
@@ -33,8 +34,26 @@ export interface CrossEncoder extends ScorerV1 {
   /** The model folder on disk. */
   readonly folder: string;
   doScore(options: ScorerV1CallOptions): Promise<ScorerV1Result>;
+  /**
+   * Scores pairs that may belong to different queries, batched together (batch evaluation,
+   * offline scoring, benchmarks). Scores come back in input order; batching follows the same
+   * settings as `doScore`.
+   *
+   * @example
+   * ```ts
+   * const { scores } = await reranker.scorePairs({ pairs: [{ query: 'aspirin', text: '...' }, { query: 'statins', text: '...' }] });
+   * ```
+   */
+  scorePairs(options: CrossEncoderPairsOptions): Promise<ScorerV1Result>;
   /** Stops workers and frees sessions. */
   dispose(): Promise<void>;
+}
+
+/** Options of {@link CrossEncoder.scorePairs}. */
+export interface CrossEncoderPairsOptions {
+  /** Query-document pairs; queries may differ from pair to pair. */
+  pairs: ReadonlyArray<{ query: string; text: string }>;
+  abortSignal?: AbortSignal;
 }
 
 const component = 'rerank';
@@ -130,6 +149,77 @@ export async function createCrossEncoder(settings: CrossEncoderSettings): Promis
     return ids;
   };
 
+  const assertUsable = (abortSignal: AbortSignal | undefined): void => {
+    if (disposed) {
+      throw new StageError({
+        component,
+        stageId,
+        message: `cross-encoder '${stageId}' was disposed; create a new one`,
+      });
+    }
+    abortSignal?.throwIfAborted();
+  };
+  /** Tokenizes texts, yielding to the host's event loop every few milliseconds. */
+  const encodeAll = async (
+    texts: readonly string[],
+    abortSignal: AbortSignal | undefined,
+  ): Promise<Int32Array[]> => {
+    const encoded: Int32Array[] = [];
+    let sliceStart = performance.now();
+    for (const text of texts) {
+      encoded.push(encode(text));
+      if (performance.now() - sliceStart > TOKENIZE_SLICE_MS) {
+        await yieldToLoop();
+        abortSignal?.throwIfAborted();
+        sliceStart = performance.now();
+      }
+    }
+    return encoded;
+  };
+  /** Scores (query ids, document ids) pairs in planned batches; scores keep the input order. */
+  const scoreEncoded = async (
+    pairs: ReadonlyArray<readonly [Int32Array, Int32Array]>,
+    abortSignal: AbortSignal | undefined,
+  ): Promise<ScorerV1Result> => {
+    // Pair length after longest_first truncation: the whole pair, capped at maxLength.
+    const lengths = pairs.map(([queryIds, ids]) =>
+      Math.min(queryIds.length + ids.length + 3, maxLength),
+    );
+    const batches = deterministic
+      ? pairs.map((_, index) => [index])
+      : planBatches(lengths, { maxBatchSize: batchSize, maxBatchTokens, sortByLength });
+    const scores = new Array<number>(pairs.length);
+    await Promise.all(
+      batches.map(async (indices) => {
+        const prepare = (): PackedBatch =>
+          packBatch(
+            indices.map((index) => {
+              const [queryIds, ids] = pairs[index]!;
+              return tokenizer.encodePair(queryIds, ids, maxLength);
+            }),
+            usesTokenTypes,
+          );
+        let logits: Float32Array;
+        try {
+          logits = await executor.run(prepare, abortSignal);
+        } catch (error) {
+          if (abortSignal?.aborted) throw abortSignal.reason;
+          throw new StageError({
+            component,
+            stageId,
+            message: `inference failed for '${model.modelId}': ${(error as Error).message}`,
+            cause: error,
+          });
+        }
+        indices.forEach((index, row) => {
+          const logit = logits[row]!;
+          scores[index] = activation === 'sigmoid' ? 1 / (1 + Math.exp(-logit)) : logit;
+        });
+      }),
+    );
+    return { scores, tokenCounts: lengths };
+  };
+
   const scorer: CrossEncoder = {
     specificationVersion: 'v1',
     stageId,
@@ -141,63 +231,50 @@ export async function createCrossEncoder(settings: CrossEncoderSettings): Promis
     execution: { mode, workers: executor.workers, intraOpThreads: executor.intraOpThreads },
     folder: model.folder,
     async doScore({ query, documents, abortSignal }) {
-      if (disposed) {
-        throw new StageError({
-          component,
-          stageId,
-          message: `cross-encoder '${stageId}' was disposed; create a new one`,
-        });
-      }
-      abortSignal?.throwIfAborted();
+      assertUsable(abortSignal);
       assertQuery(query, component);
       assertDocuments(documents, component);
       const queryIds = encode(query);
-      const documentIds: Int32Array[] = [];
-      let sliceStart = performance.now();
-      for (const document of documents) {
-        documentIds.push(encode(document.text));
-        if (performance.now() - sliceStart > TOKENIZE_SLICE_MS) {
-          await yieldToLoop();
-          abortSignal?.throwIfAborted();
-          sliceStart = performance.now();
-        }
+      const documentIds = await encodeAll(
+        documents.map((document) => document.text),
+        abortSignal,
+      );
+      return scoreEncoded(
+        documentIds.map((ids) => [queryIds, ids] as const),
+        abortSignal,
+      );
+    },
+    async scorePairs({ pairs, abortSignal }) {
+      assertUsable(abortSignal);
+      if (!Array.isArray(pairs) || pairs.length === 0) {
+        throw new InvalidArgumentError({
+          component,
+          argument: 'pairs',
+          message: 'pairs must be a non-empty array of { query, text }',
+        });
       }
-      // Pair length after longest_first truncation: the whole pair, capped at maxLength.
-      const lengths = documentIds.map((ids) =>
-        Math.min(queryIds.length + ids.length + 3, maxLength),
-      );
-      const batches = deterministic
-        ? documentIds.map((_, index) => [index])
-        : planBatches(lengths, { maxBatchSize: batchSize, maxBatchTokens, sortByLength });
-      const scores = new Array<number>(documents.length);
-      await Promise.all(
-        batches.map(async (indices) => {
-          const prepare = (): PackedBatch =>
-            packBatch(
-              indices.map((index) =>
-                tokenizer.encodePair(queryIds, documentIds[index]!, maxLength),
-              ),
-              usesTokenTypes,
-            );
-          let logits: Float32Array;
-          try {
-            logits = await executor.run(prepare, abortSignal);
-          } catch (error) {
-            if (abortSignal?.aborted) throw abortSignal.reason;
-            throw new StageError({
-              component,
-              stageId,
-              message: `inference failed for '${model.modelId}': ${(error as Error).message}`,
-              cause: error,
-            });
-          }
-          indices.forEach((index, row) => {
-            const logit = logits[row]!;
-            scores[index] = activation === 'sigmoid' ? 1 / (1 + Math.exp(-logit)) : logit;
+      pairs.forEach((pair, index) => {
+        if (typeof pair?.query !== 'string' || typeof pair.text !== 'string') {
+          throw new InvalidArgumentError({
+            component,
+            argument: `pairs[${index}]`,
+            message: `pairs[${index}] must be { query: string, text: string }`,
           });
-        }),
+        }
+        assertQuery(pair.query, component);
+      });
+      const queryIds = await encodeAll(
+        pairs.map((pair) => pair.query),
+        abortSignal,
       );
-      return { scores, tokenCounts: lengths };
+      const documentIds = await encodeAll(
+        pairs.map((pair) => pair.text),
+        abortSignal,
+      );
+      return scoreEncoded(
+        documentIds.map((ids, index) => [queryIds[index]!, ids] as const),
+        abortSignal,
+      );
     },
     async dispose() {
       if (disposed) return;

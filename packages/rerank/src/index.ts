@@ -1,5 +1,9 @@
 export { type BatchLimits, planBatches } from './batching/plan-batches.js';
-export { type CrossEncoder, createCrossEncoder } from './create-cross-encoder.js';
+export {
+  type CrossEncoder,
+  type CrossEncoderPairsOptions,
+  createCrossEncoder,
+} from './create-cross-encoder.js';
 export {
   createOnnxEmbedder,
   type OnnxEmbedder,
