@@ -1,4 +1,4 @@
-import type { StageReport } from '@sieve/core';
+import { formatTable, type StageReport } from '@sieve/core';
 import type { CascadeStats } from './cascade-stats.js';
 
 /**
@@ -10,7 +10,7 @@ import type { CascadeStats } from './cascade-stats.js';
  * ```
  */
 export function formatStageReports(reports: readonly StageReport[]): string {
-  return renderTable(
+  return formatTable(
     ['stage', 'kind', 'in', 'out', 'pairs', 'skipped', 'batches', 'ms', 'pairs/s', 'stop'],
     reports.map((report) => [
       report.stageId,
@@ -36,7 +36,7 @@ export function formatStageReports(reports: readonly StageReport[]): string {
  * ```
  */
 export function formatCascadeStats(stats: CascadeStats): string {
-  return renderTable(
+  return formatTable(
     ['stage', 'calls', 'pairs', 'skipped', 'pairs/s', 'tokens/s', 'p50 ms', 'p95 ms', 'p99 ms'],
     stats.stages.map((stage) => [
       stage.stageId,
@@ -50,22 +50,4 @@ export function formatCascadeStats(stats: CascadeStats): string {
       stage.latencyMs.p99.toFixed(1),
     ]),
   );
-}
-
-function renderTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
-  const widths = header.map((title, column) =>
-    Math.max(title.length, ...rows.map((row) => row[column]?.length ?? 0)),
-  );
-  const line = (cells: readonly string[]): string =>
-    cells
-      .map((cell, column) =>
-        column === 0 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!),
-      )
-      .join('  ')
-      .trimEnd();
-  return [
-    line(header),
-    widths.map((width) => '-'.repeat(width)).join('  '),
-    ...rows.map(line),
-  ].join('\n');
 }

@@ -20,6 +20,7 @@ export {
   type CascadeInputCandidate,
   createCascade,
 } from './create-cascade.js';
+export { formatPrometheus, type PrometheusOptions } from './format-prometheus.js';
 export { formatCascadeStats, formatStageReports } from './format-reports.js';
 export { bounded } from './pruning/bounded.js';
 export {

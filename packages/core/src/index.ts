@@ -13,6 +13,7 @@ export {
   ndcgAtK,
   recallAtK,
 } from './evaluation/ranking-metrics.js';
+export { formatTable } from './format/format-table.js';
 export {
   type FusedCandidate,
   type FusionInput,
