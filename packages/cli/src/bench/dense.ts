@@ -3,31 +3,32 @@
  * (generated, random weights), HNSW build time over SciFact, query latency, and HNSW recall@10
  * against exact search on those embeddings.
  *
- * npm run bench -- dense [--documents N]
+ * sieve bench dense [--documents N]
  */
 import { createLatencyHistogram } from '@sieve/core';
 import { createOnnxEmbedder } from '@sieve/rerank';
 import { createDenseRetriever, documentContents, loadBeirDataset } from '@sieve/retrieval';
-import { numberOption, saveResult } from './cli.js';
-import { describeMachine } from './machine.js';
-import { benchModelsDir, requirePaths, scifactDir } from './paths.js';
+import { benchInputsHint, type CliContext, requirePaths } from '../cli-context.js';
+import { describeMachine, machineLine } from '../machine.js';
+import { saveResult } from '../results.js';
+import { machineRoofline } from './gemm.js';
 
-export async function benchDense(): Promise<void> {
-  const model = `${benchModelsDir}/all-MiniLM-L6-v2`;
-  if (!requirePaths({ SciFact: scifactDir, 'all-MiniLM-L6-v2': model })) {
-    process.exitCode = 1;
-    return;
-  }
-  const { corpus, queries } = await loadBeirDataset(scifactDir, 'test');
-  const documents = corpus.slice(0, numberOption('documents', corpus.length));
+/** `sieve bench dense`: embedding throughput, HNSW build, latency and recall against exact search. */
+export async function benchDense(
+  context: CliContext,
+  options: { documents?: number },
+): Promise<Record<string, unknown>> {
+  const model = `${context.modelsDir}/all-MiniLM-L6-v2`;
+  requirePaths({ dataset: context.datasetDir, 'all-MiniLM-L6-v2': model }, benchInputsHint);
+  const { corpus, queries } = await loadBeirDataset(context.datasetDir, 'test');
+  const documents = corpus.slice(0, options.documents ?? corpus.length);
   const texts = documents.map(documentContents);
   const machine = describeMachine();
-  console.log(
-    `[bench] dense on ${machine.cpuModel} (${machine.cores} cores): ${documents.length} SciFact documents`,
-  );
+  context.print(`dense on ${machineLine(machine)}: ${documents.length} documents`);
   const result: Record<string, unknown> = {
     benchmark: 'dense',
     machine,
+    roofline: (await machineRoofline(context)) ?? null,
     documents: documents.length,
   };
 
@@ -43,7 +44,7 @@ export async function benchDense(): Promise<void> {
       );
     }
     const seconds = (performance.now() - started) / 1000;
-    console.log(
+    context.print(
       `embed ${dtype}: ${sample.length} texts in ${seconds.toFixed(1)} s = ${(sample.length / seconds).toFixed(1)} texts/s (max ${embedder.maxLength} tokens, workers 2 x 1 thread)`,
     );
     result[`embed_${dtype}`] = {
@@ -67,7 +68,7 @@ export async function benchDense(): Promise<void> {
           pairs += 1;
         }
       }
-      console.log(
+      context.print(
         `mean pairwise cosine of ${sampled} document vectors: ${(cosine / pairs).toFixed(4)}`,
       );
       result.meanPairwiseCosine = cosine / pairs;
@@ -98,7 +99,7 @@ export async function benchDense(): Promise<void> {
         }
         const recall = found / (queryVectors.length * 10);
         const summary = latency.summary();
-        console.log(
+        context.print(
           `HNSW M ${m}, efConstruction ${efConstruction}, efSearch ${efSearch}: build ${documents.length} vectors in ${buildMs.toFixed(0)} ms; search p50 ${summary.p50.toFixed(3)} ms, p99 ${summary.p99.toFixed(3)} ms; recall@10 vs exact ${recall.toFixed(4)} (${queryVectors.length} SciFact queries)`,
         );
         sweep.push({
@@ -114,5 +115,6 @@ export async function benchDense(): Promise<void> {
     }
     await embedder.dispose();
   }
-  saveResult('dense', result);
+  saveResult(context, 'dense', result);
+  return result;
 }

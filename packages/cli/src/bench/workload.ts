@@ -1,16 +1,23 @@
 import type { ScorerV1Document } from '@sieve/core';
 import { createBm25Retriever, documentContents, loadBeirDataset } from '@sieve/retrieval';
-import { scifactDir } from './paths.js';
 
-/** One query with the candidates a prefilter would see. */
+/** One query with the candidates a reranker sees. */
 export interface RerankWorkload {
   query: string;
   documents: ScorerV1Document[];
 }
 
-/** The first `queryCount` SciFact test queries with their BM25 top-`topK` (title + text). */
-export async function scifactWorkload(queryCount: number, topK: number): Promise<RerankWorkload[]> {
-  const { corpus, queries } = await loadBeirDataset(scifactDir, 'test');
+/**
+ * The first `queryCount` queries of a BEIR split with their BM25 top-`topK` (title + text): the
+ * pairs a prefilter or reranker sees in a cascade.
+ */
+export async function beirWorkload(
+  datasetDir: string,
+  queryCount: number,
+  topK: number,
+  split = 'test',
+): Promise<RerankWorkload[]> {
+  const { corpus, queries } = await loadBeirDataset(datasetDir, split);
   const bm25 = createBm25Retriever();
   bm25.add(corpus);
   const byId = new Map(corpus.map((document) => [document.id, document]));
@@ -23,4 +30,9 @@ export async function scifactWorkload(queryCount: number, topK: number): Promise
     });
   }
   return workload;
+}
+
+/** Number of query-document pairs in a workload. */
+export function pairCount(workload: readonly RerankWorkload[]): number {
+  return workload.reduce((sum, item) => sum + item.documents.length, 0);
 }

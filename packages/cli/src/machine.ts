@@ -9,6 +9,7 @@ export interface MachineInfo {
   node: string;
 }
 
+/** The CPU model, cores, memory, OS and Node version of this machine. */
 export function describeMachine(): MachineInfo {
   return {
     cpuModel: cpus()[0]?.model ?? 'unknown',
@@ -17,4 +18,9 @@ export function describeMachine(): MachineInfo {
     platform: `${platform()} ${release()}`,
     node: process.version,
   };
+}
+
+/** `cpuModel (N cores, M GiB)`. */
+export function machineLine(machine: MachineInfo): string {
+  return `${machine.cpuModel} (${machine.cores} cores, ${machine.memoryGiB} GiB, ${machine.platform}, Node ${machine.node})`;
 }

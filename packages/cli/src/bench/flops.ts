@@ -5,10 +5,18 @@ export interface BertShape {
   intermediate: number;
 }
 
+/** Shapes of the architectures Sieve benchmarks, by model name. */
 export const bertShapes: Record<string, BertShape> = {
   'ms-marco-TinyBERT-L-2-v2': { layers: 2, hidden: 128, intermediate: 512 },
   'ms-marco-MiniLM-L-6-v2': { layers: 6, hidden: 384, intermediate: 1536 },
+  'all-MiniLM-L6-v2': { layers: 6, hidden: 384, intermediate: 1536 },
 };
+
+/** The shape for a model folder or id (its last path segment), if known. */
+export function shapeOf(model: string): BertShape | undefined {
+  const name = model.replace(/\/+$/, '').split('/').pop() ?? model;
+  return bertShapes[name];
+}
 
 /**
  * Multiply-add operations (counted as 2 ops) of one forward pass over `tokens` tokens: per layer,

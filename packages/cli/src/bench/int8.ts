@@ -3,25 +3,28 @@
  * SciFact BM25 candidates with the default batching vs each pair alone (deterministic mode), and
  * fp32 for contrast.
  *
- * npm run bench -- int8 [--queries N]
+ * sieve bench int8 [--queries N]
  */
 import { createCrossEncoder } from '@sieve/rerank';
-import { numberOption, saveResult } from './cli.js';
-import { describeMachine } from './machine.js';
-import { benchModelsDir, requirePaths, scifactDir } from './paths.js';
-import { scifactWorkload } from './workload.js';
+import { benchInputsHint, type CliContext, requirePaths } from '../cli-context.js';
+import { describeMachine } from '../machine.js';
+import { saveResult } from '../results.js';
+import { machineRoofline } from './gemm.js';
+import { beirWorkload } from './workload.js';
 
-export async function benchInt8(): Promise<void> {
-  const model = `${benchModelsDir}/ms-marco-MiniLM-L-6-v2`;
-  if (!requirePaths({ SciFact: scifactDir, model })) {
-    process.exitCode = 1;
-    return;
-  }
-  const queryCount = numberOption('queries', 3);
-  const workload = await scifactWorkload(queryCount, 50);
+/** `sieve bench int8`: how far int8 scores move with the batch they are computed in. */
+export async function benchInt8(
+  context: CliContext,
+  options: { queries?: number },
+): Promise<Record<string, unknown>> {
+  const model = `${context.modelsDir}/ms-marco-MiniLM-L-6-v2`;
+  requirePaths({ dataset: context.datasetDir, model }, benchInputsHint);
+  const queryCount = options.queries ?? 3;
+  const workload = await beirWorkload(context.datasetDir, queryCount, 50);
   const result: Record<string, unknown> = {
     benchmark: 'int8',
     machine: describeMachine(),
+    roofline: (await machineRoofline(context)) ?? null,
     queries: queryCount,
     candidates: 50,
   };
@@ -59,11 +62,12 @@ export async function benchInt8(): Promise<void> {
           .join(',');
       if (top(a) !== top(b)) topTenChanged += 1;
     }
-    console.log(
+    context.print(
       `${dtype}: max |batched - alone| = ${maxDiff.toExponential(2)} (score range ${scoreRange.toFixed(3)}); top-10 order changed in ${topTenChanged} of ${queryCount} queries`,
     );
     result[dtype] = { maxAbsDifference: maxDiff, scoreRange, topTenChanged };
     await Promise.all([batched.dispose(), alone.dispose()]);
   }
-  saveResult('int8', result);
+  saveResult(context, 'int8', result);
+  return result;
 }

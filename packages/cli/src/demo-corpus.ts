@@ -1,6 +1,22 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { SieveDocument } from '@sieve/core';
+
+/** The corpus as built into the package (dist/demo-corpus.json, written at build time). */
+const bundledCorpus = fileURLToPath(new URL('./demo-corpus.json', import.meta.url));
+/** The repository root, from src/ or dist/ of packages/cli. */
+const repositoryRoot = fileURLToPath(new URL('../../../', import.meta.url));
+
+/**
+ * The demo corpus: the copy built into the package, or, in a checkout, the documentation itself.
+ */
+export function loadDemoCorpus(): SieveDocument[] {
+  if (existsSync(bundledCorpus)) {
+    return JSON.parse(readFileSync(bundledCorpus, 'utf8')) as SieveDocument[];
+  }
+  return loadDocumentationCorpus(repositoryRoot);
+}
 
 /**
  * The demo corpus: Sieve's own documentation (README files and docs/), cut into passages at

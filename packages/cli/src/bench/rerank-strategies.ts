@@ -1,0 +1,169 @@
+/** Who runs the model. */
+export type StrategyRuntime = 'sieve' | 'transformers.js' | 'sentence-transformers';
+
+/**
+ * One way of scoring a workload, after the study that started Sieve: how calls are issued, how
+ * pairs are batched, and where inference runs.
+ */
+export interface RerankStrategy {
+  /** Stable id, used by `--strategies`. */
+  id: string;
+  /** What it is, for the table. */
+  label: string;
+  runtime: StrategyRuntime;
+  dtype: 'fp32' | 'int8';
+  /**
+   * `per-query`: one call per query, awaited in turn; `concurrent-queries`: one call per query,
+   * all issued at once; `all-pairs`: every pair of every query in one pair list.
+   */
+  calls: 'per-query' | 'concurrent-queries' | 'all-pairs';
+  /** Sieve only: inference on the calling thread or in a worker pool. */
+  execution: 'same-thread' | 'worker';
+  /** Model instances (worker sessions). */
+  instances: number;
+  /** Intra-op threads per instance. */
+  threads: number;
+  /** Pairs per batch; `query` = one query's candidates per batch. */
+  batchSize: number | 'query';
+  /** Sieve only: sort pairs by length before batching (length bucketing). */
+  sortByLength: boolean;
+  /** Sieve only: padded tokens per batch. */
+  maxBatchTokens?: number;
+}
+
+/**
+ * The study's strategies (row-wise, batches of 32/64/128, async, four instances, batch plus
+ * concurrency, thread tuning), then int8, length bucketing, Sieve's defaults and the peers.
+ */
+export function rerankStrategies(cores: number): RerankStrategy[] {
+  const naive = {
+    runtime: 'sieve',
+    dtype: 'fp32',
+    execution: 'same-thread',
+    instances: 1,
+    threads: cores,
+    sortByLength: false,
+  } as const;
+  const quarter = Math.max(1, Math.floor(cores / 4));
+  return [
+    {
+      ...naive,
+      id: 'row-wise',
+      label: "row-wise: one call per query's candidates",
+      calls: 'per-query',
+      batchSize: 'query',
+    },
+    ...[32, 64, 128].map(
+      (size): RerankStrategy => ({
+        ...naive,
+        id: `batch-${size}`,
+        label: `batches of ${size} pairs across queries`,
+        calls: 'all-pairs',
+        batchSize: size,
+      }),
+    ),
+    {
+      ...naive,
+      id: 'async',
+      label: 'async: all queries issued at once, one instance',
+      calls: 'concurrent-queries',
+      batchSize: 'query',
+    },
+    {
+      ...naive,
+      id: 'instances-4',
+      label: `4 instances x ${quarter} thread, queries spread over them`,
+      calls: 'concurrent-queries',
+      execution: 'worker',
+      instances: 4,
+      threads: quarter,
+      batchSize: 'query',
+    },
+    {
+      ...naive,
+      id: 'batch-32-instances-4',
+      label: `batches of 32 over 4 instances x ${quarter} thread`,
+      calls: 'all-pairs',
+      execution: 'worker',
+      instances: 4,
+      threads: quarter,
+      batchSize: 32,
+    },
+    {
+      ...naive,
+      id: 'row-wise-1-thread',
+      label: 'thread tuning: row-wise, 1 intra-op thread',
+      calls: 'per-query',
+      threads: 1,
+      batchSize: 'query',
+    },
+    {
+      ...naive,
+      id: 'batch-32-instances-cores',
+      label: `thread tuning: batches of 32 over ${cores} instances x 1 thread`,
+      calls: 'all-pairs',
+      execution: 'worker',
+      instances: cores,
+      threads: 1,
+      batchSize: 32,
+    },
+    {
+      ...naive,
+      id: 'row-wise-int8',
+      label: 'int8: row-wise on the quantized model',
+      dtype: 'int8',
+      calls: 'per-query',
+      batchSize: 'query',
+    },
+    {
+      ...naive,
+      id: 'length-buckets',
+      label: 'length bucketing: sorted pairs, batches <= 32 pairs and 1,024 tokens',
+      calls: 'all-pairs',
+      batchSize: 32,
+      sortByLength: true,
+      maxBatchTokens: 1024,
+    },
+    ...(['fp32', 'int8'] as const).map(
+      (dtype): RerankStrategy => ({
+        ...naive,
+        id: `sieve-${dtype}`,
+        label: `Sieve defaults ${dtype}: bucketing + worker pool`,
+        dtype,
+        calls: 'all-pairs',
+        execution: 'worker',
+        // createCrossEncoder's defaults: min(2, cores) workers x cores / workers threads.
+        instances: Math.min(2, cores),
+        threads: Math.max(1, Math.floor(cores / Math.min(2, cores))),
+        batchSize: 32,
+        sortByLength: true,
+        maxBatchTokens: 1024,
+      }),
+    ),
+    {
+      ...naive,
+      id: 'transformers-js-fp32',
+      label: 'Transformers.js fp32, batches of 32',
+      runtime: 'transformers.js',
+      calls: 'all-pairs',
+      batchSize: 32,
+    },
+    {
+      ...naive,
+      id: 'transformers-js-int8',
+      label: 'Transformers.js int8 (q8), batches of 32',
+      runtime: 'transformers.js',
+      dtype: 'int8',
+      calls: 'all-pairs',
+      batchSize: 32,
+    },
+    {
+      ...naive,
+      id: 'sentence-transformers',
+      label: 'sentence-transformers CrossEncoder (PyTorch fp32), batch 32',
+      runtime: 'sentence-transformers',
+      calls: 'all-pairs',
+      batchSize: 32,
+    },
+  ];
+}

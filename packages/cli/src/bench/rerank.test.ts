@@ -1,0 +1,97 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { InvalidArgumentError } from '@sieve/core';
+import { describe, expect, it } from 'vitest';
+import { fixtureModels, testContext } from '../test-context.js';
+import { benchRerank, formatRerankTable } from './rerank.js';
+import type { RerankWorkload } from './workload.js';
+
+const workload: RerankWorkload[] = Array.from({ length: 4 }, (_, query) => ({
+  query: `query number ${query} about ${['aspirin', 'statins', 'malaria', 'sleep'][query]}`,
+  documents: Array.from({ length: 9 }, (_, index) => ({
+    id: `q${query}d${index}`,
+    text: `document ${index} ${'with several words '.repeat(1 + ((index * 7 + query) % 6))}`,
+  })),
+}));
+
+describe('sieve bench rerank (tiny models, in process)', () => {
+  it('runs each strategy on the same pairs, agrees on fp32 scores, and saves the table', async () => {
+    const context = testContext();
+    fixtureModels(context.modelsDir, { tiny: 'tiny-bert-no-token-types' });
+    const result = await benchRerank(context, {
+      workloads: ['study'],
+      workloadData: { study: workload },
+      strategies: [
+        'row-wise',
+        'batch-32',
+        'async',
+        'instances-4',
+        'batch-32-instances-4',
+        'length-buckets',
+        'sieve-fp32',
+        'transformers-js-fp32',
+        'sentence-transformers',
+      ],
+      repeats: 2,
+      model: 'tiny',
+      isolate: false,
+    });
+    const byId = new Map(result.rows.map((row) => [row.strategy.id, row]));
+    expect(byId.size).toBe(9);
+    // No PyTorch weights next to the ONNX files: the Python peer is skipped, with the fix.
+    expect(byId.get('sentence-transformers')).toMatchObject({ status: 'skipped' });
+    expect(byId.get('sentence-transformers')!.reason).toMatch(/model\.safetensors.*npm run models/);
+    for (const row of result.rows.filter(
+      (item) => item.strategy.runtime !== 'sentence-transformers',
+    )) {
+      expect(row.status, `${row.strategy.id}: ${row.reason}`).toBe('ok');
+      expect(row.measurement!.pairs).toBe(36);
+      expect(row.measurement!.repeatSeconds).toHaveLength(2);
+      expect(row.pairsPerSecond).toBeGreaterThan(0);
+      expect(row.measurement!.peakRssBytes).toBeGreaterThan(0);
+      expect(row.speedupOverRowWise).toBeGreaterThan(0);
+      // Same fp32 model, same pairs: every strategy returns the row-wise scores, in order.
+      expect(row.maxAbsDiffFromRowWise).toBeLessThan(1e-4);
+    }
+    expect(byId.get('row-wise')!.speedupOverRowWise).toBe(1);
+    // No GEMM graphs in the models folder: no roofline, said on stderr.
+    expect(result.roofline).toBeNull();
+    expect(context.warnings.join('\n')).toMatch(/npm run models -- gemm/);
+    const saved = readFileSync(
+      join(
+        context.resultsDir,
+        context.lines
+          .find((line) => line.startsWith('saved '))!
+          .split('/')
+          .pop()!,
+      ),
+      'utf8',
+    );
+    expect(JSON.parse(saved).rows).toHaveLength(9);
+    const table = formatRerankTable(result.rows);
+    expect(table.split('\n')).toHaveLength(11);
+    expect(table).toMatch(/sentence-transformers\s+skipped/);
+  }, 120_000);
+
+  it('rejects unknown strategies and a missing model folder', async () => {
+    const context = testContext();
+    fixtureModels(context.modelsDir, { tiny: 'tiny-bert-no-token-types' });
+    await expect(
+      benchRerank(context, {
+        workloads: ['study'],
+        workloadData: { study: workload },
+        strategies: ['row-wise', 'warp-speed'],
+        repeats: 1,
+        model: 'tiny',
+        isolate: false,
+      }),
+    ).rejects.toThrow(/unknown strategies warp-speed; known: row-wise/);
+    await expect(
+      benchRerank(context, { workloads: ['study'], repeats: 1, model: 'absent', isolate: false }),
+    ).rejects.toSatisfy(
+      (error: unknown) =>
+        InvalidArgumentError.isInstance(error) && /missing model: .*absent/.test(error.message),
+    );
+    expect(existsSync(context.resultsDir)).toBe(false);
+  });
+});

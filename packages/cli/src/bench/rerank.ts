@@ -1,0 +1,372 @@
+/**
+ * `sieve bench rerank`: the study that started Sieve, redone. Every strategy scores the same pairs
+ * in one run, each in a fresh process (clean memory high-water mark, no shared warm-up), with the
+ * peers on the same model files and thread count.
+ */
+import { fork } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { formatTable, InvalidArgumentError } from '@sieve/core';
+import { benchInputsHint, type CliContext, requirePaths } from '../cli-context.js';
+import { describeMachine, type MachineInfo, machineLine } from '../machine.js';
+import { saveResult } from '../results.js';
+import { operationsPerPair, shapeOf } from './flops.js';
+import { machineRoofline, type Roofline } from './gemm.js';
+import { findPeerPython, runPythonPeer } from './python-peer.js';
+import { type RerankStrategy, rerankStrategies } from './rerank-strategies.js';
+import {
+  importTransformersJs,
+  runStrategyInProcess,
+  type StrategyMeasurement,
+} from './run-strategy.js';
+import { beirWorkload, pairCount, type RerankWorkload } from './workload.js';
+
+/** The two workloads of the issue: the study's 10 x 30, and 100 x 100 SciFact test pairs. */
+export const rerankWorkloads = {
+  study: { queries: 10, candidates: 30 },
+  scifact: { queries: 100, candidates: 100 },
+} as const;
+export type RerankWorkloadName = keyof typeof rerankWorkloads;
+
+/** Options of {@link benchRerank}. */
+export interface RerankBenchOptions {
+  workloads: RerankWorkloadName[];
+  /** Strategy ids to run (all when undefined). */
+  strategies?: string[];
+  /** Measured passes per strategy; the median is reported. */
+  repeats: number;
+  /** Model folder name under the models folder. @default 'ms-marco-MiniLM-L-6-v2' */
+  model?: string;
+  /** Python for the sentence-transformers peer. */
+  python?: string;
+  /** Run each strategy in its own process. @default true when the built CLI is present */
+  isolate?: boolean;
+  /** Workloads built elsewhere (tests), by name; skips the dataset. */
+  workloadData?: Partial<Record<RerankWorkloadName, RerankWorkload[]>>;
+}
+
+/** One row of the result table. */
+export interface RerankRow {
+  workload: RerankWorkloadName;
+  strategy: RerankStrategy;
+  status: 'ok' | 'skipped' | 'failed';
+  /** Why it was skipped or failed. */
+  reason?: string;
+  measurement?: Omit<StrategyMeasurement, 'scores' | 'tokenCounts'>;
+  pairsPerSecond?: number;
+  /** Row-wise time / this time. */
+  speedupOverRowWise?: number;
+  /** Model operations per second (multiply-add = 2) of the pairs' true lengths. */
+  gops?: number;
+  /** gops / the machine's best GEMM rate for this dtype on all cores. */
+  fractionOfRoofline?: number;
+  /** Largest |score - row-wise score| over all pairs: same model, same answer? */
+  maxAbsDiffFromRowWise?: number;
+}
+
+/** What `sieve bench rerank` saves. */
+export interface RerankBenchResult {
+  benchmark: 'rerank';
+  machine: MachineInfo;
+  roofline: Roofline | null;
+  model: string;
+  workloads: Array<{
+    name: RerankWorkloadName;
+    queries: number;
+    pairs: number;
+    meanTokens: number;
+  }>;
+  rows: RerankRow[];
+}
+
+const childEntry = fileURLToPath(new URL('../bin/sieve.js', import.meta.url));
+const childBuilt = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
+
+/** Runs the strategies on the workloads and prints, saves and returns the table. */
+export async function benchRerank(
+  context: CliContext,
+  options: RerankBenchOptions,
+): Promise<RerankBenchResult> {
+  const modelName = options.model ?? 'ms-marco-MiniLM-L-6-v2';
+  const modelFolder = join(context.modelsDir, modelName);
+  requirePaths(
+    {
+      model: modelFolder,
+      ...(options.workloadData ? {} : { dataset: context.datasetDir }),
+    },
+    benchInputsHint,
+  );
+  const cores = availableParallelism();
+  const all = rerankStrategies(cores);
+  const unknown = (options.strategies ?? []).filter((id) => !all.some((item) => item.id === id));
+  if (unknown.length > 0) {
+    throw new InvalidArgumentError({
+      component: 'cli',
+      argument: 'strategies',
+      message: `unknown strategies ${unknown.join(', ')}; known: ${all.map((item) => item.id).join(', ')}`,
+    });
+  }
+  const strategies = options.strategies
+    ? all.filter((item) => options.strategies!.includes(item.id))
+    : all;
+  const isolate = options.isolate ?? (existsSync(childEntry) && existsSync(childBuilt));
+  const machine = describeMachine();
+  const roofline = await machineRoofline(context);
+  const shape = shapeOf(modelName);
+  context.print(`rerank strategies on ${machineLine(machine)}; model ${modelFolder}`);
+  if (existsSync(join(modelFolder, 'SIEVE_GENERATED.txt'))) {
+    context.print(
+      '(architecture-exact model with random weights: speeds are real, scores are not)',
+    );
+  }
+
+  // Peers are checked once; a missing one is skipped with the reason.
+  const peerProblems = new Map<string, string>();
+  if (strategies.some((item) => item.runtime === 'transformers.js')) {
+    await importTransformersJs().catch((error: Error) =>
+      peerProblems.set('transformers.js', error.message),
+    );
+    if (!existsSync(join(modelFolder, 'tokenizer.json'))) {
+      peerProblems.set(
+        'transformers.js',
+        `Transformers.js needs tokenizer.json, which ${modelFolder} lacks`,
+      );
+    }
+  }
+  let python: string | undefined;
+  if (strategies.some((item) => item.runtime === 'sentence-transformers')) {
+    const found = findPeerPython(context.root, options.python);
+    if ('python' in found) python = found.python;
+    else peerProblems.set('sentence-transformers', found.reason);
+    if (!existsSync(join(modelFolder, 'model.safetensors'))) {
+      peerProblems.set(
+        'sentence-transformers',
+        `no PyTorch weights (model.safetensors) in ${modelFolder}: regenerate with npm run models`,
+      );
+    }
+  }
+  for (const [peer, reason] of peerProblems) context.warn(`[sieve] skipping ${peer}: ${reason}`);
+
+  const scratch = mkdtempSync(join(tmpdir(), 'sieve-bench-'));
+  const rows: RerankRow[] = [];
+  const workloadInfo: RerankBenchResult['workloads'] = [];
+  try {
+    for (const name of options.workloads) {
+      const size = rerankWorkloads[name];
+      const workload =
+        options.workloadData?.[name] ??
+        (await beirWorkload(context.datasetDir, size.queries, size.candidates));
+      const workloadFile = join(scratch, `${name}.json`);
+      writeFileSync(workloadFile, JSON.stringify(workload));
+      const pairs = pairCount(workload);
+      context.print(
+        `\nworkload ${name}: ${workload.length} queries x ${size.candidates} BM25 candidates = ${pairs} pairs; ${options.repeats} measured pass(es) per strategy, median reported`,
+      );
+      const progress = context.progress(`bench rerank ${name}`, strategies.length);
+      let baseline: StrategyMeasurement | undefined;
+      let usefulOperations: number | undefined;
+      const workloadRows: RerankRow[] = [];
+      for (const strategy of strategies) {
+        const row: RerankRow = { workload: name, strategy, status: 'ok' };
+        const problem = peerProblems.get(strategy.runtime);
+        if (problem) {
+          row.status = 'skipped';
+          row.reason = problem;
+        } else {
+          try {
+            const measurement =
+              strategy.runtime === 'sentence-transformers'
+                ? await runPythonPeer({
+                    python: python!,
+                    workloadFile,
+                    modelFolder,
+                    batchSize:
+                      strategy.batchSize === 'query' ? size.candidates : strategy.batchSize,
+                    threads: strategy.threads,
+                    repeats: options.repeats,
+                  })
+                : isolate
+                  ? await runInChild(strategy, workloadFile, modelFolder, options.repeats)
+                  : await runStrategyInProcess(
+                      strategy,
+                      workload,
+                      { folder: modelFolder },
+                      options.repeats,
+                    );
+            if (measurement.scores.length !== pairs) {
+              throw new Error(`returned ${measurement.scores.length} scores for ${pairs} pairs`);
+            }
+            if (strategy.id === 'row-wise') baseline = measurement;
+            if (
+              usefulOperations === undefined &&
+              measurement.tokenCounts.length === pairs &&
+              shape
+            ) {
+              usefulOperations = measurement.tokenCounts.reduce(
+                (sum, tokens) => sum + operationsPerPair(shape, tokens),
+                0,
+              );
+              workloadInfo.push({
+                name,
+                queries: workload.length,
+                pairs,
+                meanTokens: measurement.tokenCounts.reduce((a, b) => a + b, 0) / pairs,
+              });
+            }
+            const { scores, tokenCounts: _tokens, ...summary } = measurement;
+            row.measurement = summary;
+            row.pairsPerSecond = pairs / measurement.seconds;
+            if (baseline) {
+              row.speedupOverRowWise = baseline.seconds / measurement.seconds;
+              row.maxAbsDiffFromRowWise = Math.max(
+                ...scores.map((score, index) => Math.abs(score - baseline!.scores[index]!)),
+              );
+            }
+            if (usefulOperations !== undefined) {
+              row.gops = usefulOperations / measurement.seconds / 1e9;
+              const attainable = roofline?.[`${strategy.dtype}/${cores}`];
+              if (attainable) row.fractionOfRoofline = row.gops / attainable;
+            }
+          } catch (error) {
+            row.status = 'failed';
+            row.reason = (error as Error).message;
+          }
+        }
+        workloadRows.push(row);
+        progress.tick();
+        context.print(rowLine(row));
+      }
+      progress.done();
+      rows.push(...workloadRows);
+      context.print(`\n${formatRerankTable(workloadRows)}`);
+    }
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+  const result: RerankBenchResult = {
+    benchmark: 'rerank',
+    machine,
+    roofline: roofline ?? null,
+    model: modelFolder,
+    workloads: workloadInfo,
+    rows,
+  };
+  saveResult(context, 'rerank', result);
+  return result;
+}
+
+function rowLine(row: RerankRow): string {
+  if (row.status !== 'ok') return `  ${row.strategy.id}: ${row.status} (${row.reason})`;
+  return `  ${row.strategy.id}: ${row.measurement!.seconds.toFixed(2)} s, ${row.pairsPerSecond!.toFixed(1)} pairs/s`;
+}
+
+/** The result table: one line per strategy. */
+export function formatRerankTable(rows: readonly RerankRow[]): string {
+  const number = (value: number | null | undefined, digits: number): string =>
+    value === undefined || value === null ? '-' : value.toFixed(digits);
+  return formatTable(
+    [
+      'strategy',
+      'time s',
+      'speedup',
+      'pairs/s',
+      'cpu avg%',
+      'cpu peak%',
+      'cores busy',
+      'peak RSS MiB',
+      'loop p99 ms',
+      'GOP/s',
+      'roofline',
+      'max |d|',
+    ],
+    rows.map((row) => {
+      if (row.status !== 'ok') return [row.strategy.id, row.status];
+      const measurement = row.measurement!;
+      return [
+        row.strategy.id,
+        number(measurement.seconds, 2),
+        row.speedupOverRowWise === undefined ? '-' : `${row.speedupOverRowWise.toFixed(2)}x`,
+        number(row.pairsPerSecond, 1),
+        number(measurement.cpuAveragePercent, 0),
+        number(measurement.cpuPeakPercent, 0),
+        number(measurement.coresBusy, 2),
+        number(measurement.peakRssBytes / 2 ** 20, 0),
+        number(measurement.loopLagP99Ms, 1),
+        number(row.gops, 0),
+        row.fractionOfRoofline === undefined
+          ? '-'
+          : `${(row.fractionOfRoofline * 100).toFixed(0)}%`,
+        row.maxAbsDiffFromRowWise === undefined ? '-' : row.maxAbsDiffFromRowWise.toExponential(1),
+      ];
+    }),
+  );
+}
+
+/** A child's job. */
+interface ChildJob {
+  strategy: RerankStrategy;
+  workloadFile: string;
+  modelFolder: string;
+  repeats: number;
+}
+
+function runInChild(
+  strategy: RerankStrategy,
+  workloadFile: string,
+  modelFolder: string,
+  repeats: number,
+): Promise<StrategyMeasurement> {
+  return new Promise((done, fail) => {
+    const child = fork(childEntry, ['__bench-child'], {
+      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+    });
+    let stderr = '';
+    let result: StrategyMeasurement | undefined;
+    child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+      stderr += chunk;
+    });
+    child.on('message', (message: { measurement?: StrategyMeasurement; error?: string }) => {
+      if (message.error) fail(new Error(message.error));
+      else result = message.measurement;
+    });
+    child.on('error', fail);
+    child.on('exit', (code) => {
+      if (result) done(result);
+      else
+        fail(
+          new Error(
+            `strategy process exited with ${code}: ${stderr.trim().split('\n').slice(-3).join(' | ')}`,
+          ),
+        );
+    });
+    child.send({ strategy, workloadFile, modelFolder, repeats } satisfies ChildJob);
+  });
+}
+
+/** The child side: one job from the parent, one message back, exit. */
+export async function runBenchChild(): Promise<number> {
+  const job = await new Promise<ChildJob>((done) => {
+    process.once('message', (message) => done(message as ChildJob));
+  });
+  try {
+    const { readFileSync } = await import('node:fs');
+    const workload = JSON.parse(readFileSync(job.workloadFile, 'utf8')) as RerankWorkload[];
+    const measurement = await runStrategyInProcess(
+      job.strategy,
+      workload,
+      { folder: job.modelFolder },
+      job.repeats,
+    );
+    await new Promise<void>((done) => process.send!({ measurement }, () => done()));
+    return 0;
+  } catch (error) {
+    await new Promise<void>((done) =>
+      process.send!({ error: (error as Error).message }, () => done()),
+    );
+    return 1;
+  } finally {
+    process.disconnect?.();
+  }
+}

@@ -1,0 +1,77 @@
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { InvalidArgumentError } from '@sieve/core';
+import { createProgress, type Progress } from './progress.js';
+
+/** Where a command reads and writes, and how it talks. */
+export interface CliContext {
+  /** Folder relative defaults are resolved against (the repository root under `npm run`). */
+  root: string;
+  /** `--json`: the result goes to stdout as JSON, human output to stderr. */
+  json: boolean;
+  /** Human output (stdout, or stderr with `--json`). */
+  print(line?: string): void;
+  /** Warnings and skips, always on stderr. */
+  warn(line: string): void;
+  /** Folder of the benchmark and evaluation results. */
+  resultsDir: string;
+  /** Folder of local models (`--models`). */
+  modelsDir: string;
+  /** Whether `--models` was given (rather than the default). */
+  modelsGiven: boolean;
+  /** BEIR dataset folder (`--dataset`). */
+  datasetDir: string;
+  /** A progress bar on stderr when it is a terminal, silent otherwise. */
+  progress(label: string, total: number): Progress;
+}
+
+/** Flags every command understands. */
+export interface CommonFlags {
+  json?: boolean;
+  models?: string;
+  dataset?: string;
+  results?: string;
+  progress?: boolean;
+}
+
+/**
+ * Builds the context: defaults relative to the working folder (npm runs root scripts in the
+ * repository root), paths the user typed relative to where they typed them (`INIT_CWD`).
+ */
+export function createCliContext(flags: CommonFlags, environment = process.env): CliContext {
+  const root = process.cwd();
+  const typedFrom = environment.INIT_CWD ?? root;
+  const userPath = (value: string | undefined, fallback: string): string =>
+    value === undefined ? fallback : resolve(typedFrom, value);
+  const json = flags.json === true;
+  const human = json ? process.stderr : process.stdout;
+  const showProgress = flags.progress !== false && process.stderr.isTTY === true;
+  return {
+    root,
+    json,
+    print: (line = '') => human.write(`${line}\n`),
+    warn: (line) => process.stderr.write(`${line}\n`),
+    resultsDir: userPath(flags.results, resolve(root, 'bench/results')),
+    modelsDir: userPath(flags.models, resolve(root, '.cache/models')),
+    modelsGiven: flags.models !== undefined,
+    datasetDir: userPath(flags.dataset, resolve(root, '../shared/datasets/scifact')),
+    progress: (label, total) =>
+      createProgress({ label, total, stream: process.stderr, enabled: showProgress }),
+  };
+}
+
+/** Throws an InvalidArgumentError naming each missing path and how to get it. */
+export function requirePaths(paths: Record<string, string>, hint: string): void {
+  const missing = Object.entries(paths).filter(([, path]) => !existsSync(path));
+  if (missing.length > 0) {
+    throw new InvalidArgumentError({
+      component: 'cli',
+      argument: missing[0]![0],
+      message: `${missing.map(([what, path]) => `missing ${what}: ${path}`).join('; ')}. ${hint}`,
+    });
+  }
+}
+
+/** Hint for missing benchmark inputs. */
+export const benchInputsHint =
+  'SciFact comes from ../shared (or pass --dataset DIR, a BEIR folder); the architecture-exact benchmark models from `npm run models` (or pass --models DIR)';

@@ -1,0 +1,50 @@
+import { mkdirSync, mkdtempSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { CliContext } from './cli-context.js';
+import { createProgress } from './progress.js';
+
+/** The rerank package's tiny generated models. */
+export const rerankFixtures = fileURLToPath(
+  new URL('../../rerank/src/__fixtures__/', import.meta.url),
+);
+/** A 12-document BEIR dataset with three judged queries. */
+export const beirMini = fileURLToPath(new URL('./__fixtures__/beir-mini/', import.meta.url));
+
+/** A context writing into a fresh temporary folder, collecting what it prints. */
+export function testContext(overrides: Partial<CliContext> = {}): CliContext & {
+  lines: string[];
+  warnings: string[];
+} {
+  const scratch = mkdtempSync(join(tmpdir(), 'sieve-cli-test-'));
+  const lines: string[] = [];
+  const warnings: string[] = [];
+  return {
+    root: scratch,
+    json: false,
+    print: (line = '') => lines.push(line),
+    warn: (line) => warnings.push(line),
+    resultsDir: join(scratch, 'results'),
+    modelsDir: join(scratch, 'models'),
+    modelsGiven: true,
+    datasetDir: beirMini,
+    progress: (label, total) =>
+      createProgress({ label, total, stream: { write: () => true }, enabled: false }),
+    lines,
+    warnings,
+    ...overrides,
+  };
+}
+
+/**
+ * A models folder laid out like `.cache/models`, its entries linked to the tiny fixtures:
+ * `{ 'ms-marco-MiniLM-L-6-v2': 'tiny-bert-cross-encoder' }`.
+ */
+export function fixtureModels(folder: string, links: Record<string, string>): string {
+  mkdirSync(folder, { recursive: true });
+  for (const [name, fixture] of Object.entries(links)) {
+    symlinkSync(join(rerankFixtures, fixture), join(folder, name), 'dir');
+  }
+  return folder;
+}
