@@ -89,7 +89,7 @@ export function formatPrometheus(stats: CascadeStats, options: PrometheusOptions
   family(
     'stage_pairs_scored_total',
     'counter',
-    'Query-document pairs scored (retrieval: candidates returned).',
+    'Query-document pairs scored (0 for retrieval stages).',
     stats.stages.map((entry) => [stage(entry), entry.pairsScored]),
   );
   family(

@@ -2,6 +2,7 @@
  * The `sieve` command. `main(argv)` returns the exit code: 0 done, 1 failed, 2 bad usage.
  */
 import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { InvalidArgumentError, SieveError } from '@sieve/core';
 import type { Dtype } from '@sieve/rerank';
@@ -9,6 +10,7 @@ import { benchDense } from './bench/dense.js';
 import { benchGemm } from './bench/gemm.js';
 import { benchInt8 } from './bench/int8.js';
 import { benchRerank, type RerankWorkloadName, runBenchChild } from './bench/rerank.js';
+import { renderResultCharts } from './charts/render-result-charts.js';
 import { createCliContext } from './cli-context.js';
 import { runDemo } from './demo.js';
 import { defaultEvalShape, defaultSweep } from './evaluate/cascade-shape.js';
@@ -27,6 +29,7 @@ usage:
                                                   cascade shapes on BEIR: quality-vs-latency frontier + chart
   sieve bench dense [--documents N]               embedding throughput, HNSW build, recall vs exact
   sieve bench int8 [--queries N]                  how int8 scores move with the batch
+  sieve chart FILE                                render the charts of a saved rerank, cascade or eval result again
   sieve eval [--split test] [--queries N] [--shapes S;S...] [--prometheus]
                                                   nDCG@10, MRR@10, Recall@k and per-stage latency on BEIR
 
@@ -160,6 +163,10 @@ async function dispatch(
     case 'demo':
       noExtra(1);
       return runDemo(context, values.query);
+    case 'chart':
+      if (sub === undefined) throw usageError('sieve chart needs the path of a saved result');
+      if (extra.length > 0) throw usageError(`unexpected arguments: ${extra.join(' ')}`);
+      return renderResultCharts(context, resolve(process.env.INIT_CWD ?? process.cwd(), sub));
     case 'eval':
       noExtra(1);
       return runEvaluation(context, {

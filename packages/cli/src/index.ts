@@ -30,6 +30,18 @@ export {
   type StrategyModel,
 } from './bench/run-strategy.js';
 export { beirWorkload, pairCount, type RerankWorkload } from './bench/workload.js';
+export { type Bar, renderBarChartSvg } from './charts/bar-chart.js';
+export {
+  type FrontierPoint,
+  paretoFrontier,
+  renderFrontierHtml,
+  renderFrontierSvg,
+} from './charts/frontier.js';
+export {
+  evaluationPoints,
+  renderResultCharts,
+  rerankChartSvg,
+} from './charts/render-result-charts.js';
 export { main, usage } from './cli.js';
 export { type CliContext, type CommonFlags, createCliContext } from './cli-context.js';
 export { type DemoResult, demoQueries, runDemo } from './demo.js';
@@ -49,12 +61,6 @@ export {
   type ShapeEvaluation,
   type StageEvaluation,
 } from './evaluate/evaluate-cascade.js';
-export {
-  type FrontierPoint,
-  paretoFrontier,
-  renderFrontierHtml,
-  renderFrontierSvg,
-} from './evaluate/frontier.js';
 export {
   type EvaluationOptions,
   type EvaluationResult,

@@ -1,7 +1,8 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { InvalidArgumentError } from '@sieve/core';
 import { describe, expect, it } from 'vitest';
+import { renderResultCharts } from '../charts/render-result-charts.js';
 import { fixtureModels, testContext } from '../test-context.js';
 import { benchRerank, formatRerankTable } from './rerank.js';
 import type { RerankWorkload } from './workload.js';
@@ -68,6 +69,21 @@ describe('sieve bench rerank (tiny models, in process)', () => {
       'utf8',
     );
     expect(JSON.parse(saved).rows).toHaveLength(9);
+    // One bar chart per workload, saved with the result; `sieve chart` renders the same chart again
+    // from the saved JSON (the file is removed first, so the comparison sees a fresh render).
+    const chart = readFileSync(result.charts.study!, 'utf8');
+    expect(chart).toMatch(/^<svg[\s\S]*sieve-fp32[\s\S]*1\.00x row-wise/);
+    rmSync(result.charts.study!);
+    const savedFile = join(
+      context.resultsDir,
+      context.lines
+        .find((line) => line.startsWith('saved '))!
+        .split('/')
+        .pop()!,
+    );
+    const again = renderResultCharts(context, savedFile);
+    expect(again.study).toBe(result.charts.study);
+    expect(readFileSync(again.study!, 'utf8')).toBe(chart);
     const table = formatRerankTable(result.rows);
     expect(table.split('\n')).toHaveLength(11);
     expect(table).toMatch(/sentence-transformers\s+skipped/);

@@ -9,9 +9,10 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { formatTable, InvalidArgumentError } from '@sieve/core';
+import { rerankChartSvg } from '../charts/render-result-charts.js';
 import { benchInputsHint, type CliContext, requirePaths } from '../cli-context.js';
 import { describeMachine, type MachineInfo, machineLine } from '../machine.js';
-import { saveResult } from '../results.js';
+import { runStamp, saveResult, saveResultFile } from '../results.js';
 import { operationsPerPair, shapeOf } from './flops.js';
 import { machineRoofline, type Roofline } from './gemm.js';
 import { findPeerPython, runPythonPeer } from './python-peer.js';
@@ -72,13 +73,16 @@ export interface RerankBenchResult {
   machine: MachineInfo;
   roofline: Roofline | null;
   model: string;
+  /** Mean tokens per pair after truncation (null when no Sieve strategy ran to count them). */
   workloads: Array<{
     name: RerankWorkloadName;
     queries: number;
     pairs: number;
-    meanTokens: number;
+    meanTokens: number | null;
   }>;
   rows: RerankRow[];
+  /** Bar chart (SVG) per workload. */
+  charts: Record<string, string>;
 }
 
 const childEntry = fileURLToPath(new URL('../bin/sieve.js', import.meta.url));
@@ -149,6 +153,8 @@ export async function benchRerank(
   }
   for (const [peer, reason] of peerProblems) context.warn(`[sieve] skipping ${peer}: ${reason}`);
 
+  const stamp = runStamp();
+  const charts: Record<string, string> = {};
   const scratch = mkdtempSync(join(tmpdir(), 'sieve-bench-'));
   const rows: RerankRow[] = [];
   const workloadInfo: RerankBenchResult['workloads'] = [];
@@ -167,6 +173,7 @@ export async function benchRerank(
       const progress = context.progress(`bench rerank ${name}`, strategies.length);
       let baseline: StrategyMeasurement | undefined;
       let usefulOperations: number | undefined;
+      let meanTokens: number | undefined;
       const workloadRows: RerankRow[] = [];
       for (const strategy of strategies) {
         const row: RerankRow = { workload: name, strategy, status: 'ok' };
@@ -199,21 +206,14 @@ export async function benchRerank(
               throw new Error(`returned ${measurement.scores.length} scores for ${pairs} pairs`);
             }
             if (strategy.id === 'row-wise') baseline = measurement;
-            if (
-              usefulOperations === undefined &&
-              measurement.tokenCounts.length === pairs &&
-              shape
-            ) {
-              usefulOperations = measurement.tokenCounts.reduce(
-                (sum, tokens) => sum + operationsPerPair(shape, tokens),
-                0,
-              );
-              workloadInfo.push({
-                name,
-                queries: workload.length,
-                pairs,
-                meanTokens: measurement.tokenCounts.reduce((a, b) => a + b, 0) / pairs,
-              });
+            if (meanTokens === undefined && measurement.tokenCounts.length === pairs) {
+              meanTokens = measurement.tokenCounts.reduce((a, b) => a + b, 0) / pairs;
+              if (shape) {
+                usefulOperations = measurement.tokenCounts.reduce(
+                  (sum, tokens) => sum + operationsPerPair(shape, tokens),
+                  0,
+                );
+              }
             }
             const { scores, tokenCounts: _tokens, ...summary } = measurement;
             row.measurement = summary;
@@ -239,8 +239,26 @@ export async function benchRerank(
         context.print(rowLine(row));
       }
       progress.done();
+      workloadInfo.push({ name, queries: workload.length, pairs, meanTokens: meanTokens ?? null });
       rows.push(...workloadRows);
       context.print(`\n${formatRerankTable(workloadRows)}`);
+      charts[name] = saveResultFile(
+        context,
+        `rerank-${name}`,
+        stamp,
+        'svg',
+        rerankChartSvg(
+          {
+            machine,
+            model: modelFolder,
+            workloads: [{ name, queries: workload.length, pairs, meanTokens: null }],
+            rows: workloadRows,
+          },
+          name,
+          options.repeats,
+        ),
+      );
+      context.print(`chart: ${charts[name]}`);
     }
   } finally {
     rmSync(scratch, { recursive: true, force: true });
@@ -252,8 +270,9 @@ export async function benchRerank(
     model: modelFolder,
     workloads: workloadInfo,
     rows,
+    charts,
   };
-  saveResult(context, 'rerank', result);
+  saveResult(context, 'rerank', result, stamp);
   return result;
 }
 

@@ -1,5 +1,6 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { renderResultCharts } from '../charts/render-result-charts.js';
 import { fixtureModels, testContext } from '../test-context.js';
 import { runEvaluation } from './run-evaluation.js';
 
@@ -56,7 +57,14 @@ describe('sieve bench cascade / sieve eval (tiny models, 3 judged queries)', () 
     expect(exposition).toContain(
       `sieve_stage_pairs_scored_total{shape="bm25=10,tiny=5",stage="tinybert",kind="score"} ${prefilter!.pairsPerQuery * 3}`,
     );
-    expect(context.lines.some((line) => line.startsWith('saved '))).toBe(true);
+    const saved = context.lines.find((line) => line.startsWith('saved '))!.slice('saved '.length);
+    const chart = readFileSync(result.files.svg!, 'utf8');
+    rmSync(result.files.svg!);
+    const again = renderResultCharts(context, saved);
+    expect(readFileSync(again.svg!, 'utf8')).toBe(chart);
+    expect(() => renderResultCharts(context, result.files.svg!)).toThrow(
+      /cannot read a saved result/,
+    );
   }, 60_000);
 
   it('says when models are the random-weight benchmark exports', async () => {

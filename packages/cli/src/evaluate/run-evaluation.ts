@@ -3,12 +3,13 @@ import { formatTable } from '@sieve/core';
 import type { Dtype } from '@sieve/rerank';
 import { createBm25Retriever, loadBeirDataset } from '@sieve/retrieval';
 import { machineRoofline, type Roofline } from '../bench/gemm.js';
+import { paretoFrontier, renderFrontierHtml, renderFrontierSvg } from '../charts/frontier.js';
+import { evaluationChartText, evaluationPoints } from '../charts/render-result-charts.js';
 import { benchInputsHint, type CliContext, requirePaths } from '../cli-context.js';
 import { describeMachine, type MachineInfo, machineLine } from '../machine.js';
 import { runStamp, saveResult, saveResultFile } from '../results.js';
 import { parseCascadeShape } from './cascade-shape.js';
 import { evaluateShape, evaluationModels, type ShapeEvaluation } from './evaluate-cascade.js';
-import { paretoFrontier, renderFrontierHtml, renderFrontierSvg } from './frontier.js';
 
 /** Options of {@link runEvaluation}. */
 export interface EvaluationOptions {
@@ -121,18 +122,13 @@ export async function runEvaluation(
     });
   }
   if (options.name === 'cascade') {
-    const points = evaluations.map((evaluation) => ({
-      label: evaluation.shape,
-      latencyMs: evaluation.latencyMs.p50,
-      quality: evaluation.ndcgAt10,
-      details: {
-        'p95 ms': evaluation.latencyMs.p95.toFixed(1),
-        'MRR@10': evaluation.mrrAt10.toFixed(4),
-        'Recall@10': evaluation.recallAt10.toFixed(4),
-        'pairs/query': evaluation.pairsPerQuery.toFixed(1),
-      },
-    }));
-    const title = `Quality vs latency, ${selected.length} ${options.split} queries, ${machine.cpuModel} (${machine.cores} cores)`;
+    const points = evaluationPoints({ shapes: evaluations });
+    const { title } = evaluationChartText({
+      queries: selected.length,
+      split: options.split,
+      machine,
+      modelsAreRandomWeights: models.generated,
+    });
     const svg = renderFrontierSvg(points, { title, ...(note ? { note } : {}) });
     files.svg = saveResultFile(context, 'cascade', stamp, 'svg', svg);
     files.html = saveResultFile(

@@ -1,3 +1,5 @@
+import { escapeXml } from './escape-xml.js';
+
 /** A point on the quality-vs-latency plane. */
 export interface FrontierPoint {
   label: string;
@@ -25,9 +27,6 @@ export function paretoFrontier<T extends FrontierPoint>(points: readonly T[]): T
   return frontier;
 }
 
-const escapeXml = (text: string): string =>
-  text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-
 /**
  * Renders the points and their frontier as a standalone SVG: latency on a log axis, quality on a
  * linear one, frontier points joined and labelled.
@@ -36,11 +35,19 @@ export function renderFrontierSvg(
   points: readonly FrontierPoint[],
   options: { title: string; qualityLabel?: string; note?: string },
 ): string {
-  const width = 760;
-  const height = 460;
-  const margin = { left: 70, right: 30, top: 50, bottom: 70 };
+  // Points are numbered on the plot and named in a legend below it: shape names are long.
+  const legendColumns = 2;
+  const legendRows = Math.ceil(points.length / legendColumns);
+  const width = 860;
+  const margin = {
+    left: 70,
+    right: 60,
+    top: 50,
+    bottom: 70 + legendRows * 16 + (options.note ? 8 : 0),
+  };
+  const height = 50 + 340 + margin.bottom;
   const plotWidth = width - margin.left - margin.right;
-  const plotHeight = height - margin.top - margin.bottom;
+  const plotHeight = 340;
   const latencies = points.map((point) => Math.max(point.latencyMs, 0.01));
   const qualities = points.map((point) => point.quality);
   const low = Math.log10(Math.min(...latencies, 1));
@@ -51,14 +58,17 @@ export function renderFrontierSvg(
   const pad = Math.max(spread * 0.1, 0.01);
   const yMin = Math.max(0, Math.min(...qualities) - pad);
   const yMax = Math.min(1, Math.max(...qualities) + pad);
+  // Coordinates rounded to 0.1 px: the SVG stays small and diffable.
+  const round = (value: number): number => Math.round(value * 10) / 10;
   const x = (latency: number): number =>
-    margin.left + ((Math.log10(Math.max(latency, 0.01)) - xMin) / (xMax - xMin)) * plotWidth;
+    round(margin.left + ((Math.log10(Math.max(latency, 0.01)) - xMin) / (xMax - xMin)) * plotWidth);
   const y = (quality: number): number =>
-    margin.top + (1 - (quality - yMin) / (yMax - yMin || 1)) * plotHeight;
+    round(margin.top + (1 - (quality - yMin) / (yMax - yMin || 1)) * plotHeight);
   const frontier = paretoFrontier(points);
   const onFrontier = new Set(frontier);
   const parts: string[] = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="system-ui, sans-serif" font-size="12">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="system-ui, sans-serif" font-size="12" role="img">`,
+    `<title>${escapeXml(options.title)}</title>`,
     `<rect width="${width}" height="${height}" fill="white"/>`,
     `<text x="${width / 2}" y="24" text-anchor="middle" font-size="15" font-weight="600">${escapeXml(options.title)}</text>`,
   ];
@@ -79,21 +89,25 @@ export function renderFrontierSvg(
   }
   parts.push(
     `<rect x="${margin.left}" y="${margin.top}" width="${plotWidth}" height="${plotHeight}" fill="none" stroke="#888"/>`,
-    `<text x="${margin.left + plotWidth / 2}" y="${height - 30}" text-anchor="middle">latency per query, p50 (log scale)</text>`,
+    `<text x="${margin.left + plotWidth / 2}" y="${margin.top + plotHeight + 38}" text-anchor="middle">latency per query, p50 (log scale)</text>`,
     `<text transform="translate(18 ${margin.top + plotHeight / 2}) rotate(-90)" text-anchor="middle">${escapeXml(options.qualityLabel ?? 'nDCG@10')}</text>`,
   );
   if (frontier.length > 1) {
     parts.push(
       `<polyline fill="none" stroke="#d9480f" stroke-width="2" points="${frontier
-        .map((point) => `${x(point.latencyMs).toFixed(1)},${y(point.quality).toFixed(1)}`)
+        .map((point) => `${x(point.latencyMs)},${y(point.quality)}`)
         .join(' ')}"/>`,
     );
   }
-  points.forEach((point) => {
+  const legendTop = margin.top + plotHeight + 60;
+  const columnWidth = (width - margin.left - 20) / legendColumns;
+  points.forEach((point, index) => {
     const front = onFrontier.has(point);
+    const colour = front ? '#d9480f' : '#495057';
     parts.push(
-      `<circle cx="${x(point.latencyMs).toFixed(1)}" cy="${y(point.quality).toFixed(1)}" r="${front ? 5 : 4}" fill="${front ? '#d9480f' : '#868e96'}"><title>${escapeXml(`${point.label}: ${point.latencyMs.toFixed(1)} ms, ${point.quality.toFixed(4)}`)}</title></circle>`,
-      `<text x="${(x(point.latencyMs) + 7).toFixed(1)}" y="${(y(point.quality) - 6).toFixed(1)}" font-size="10" fill="${front ? '#d9480f' : '#495057'}">${escapeXml(point.label)}</text>`,
+      `<circle cx="${x(point.latencyMs)}" cy="${y(point.quality)}" r="${front ? 5 : 4}" fill="${front ? '#d9480f' : '#868e96'}"><title>${escapeXml(`${point.label}: ${point.latencyMs.toFixed(1)} ms, ${point.quality.toFixed(4)}`)}</title></circle>`,
+      `<text x="${x(point.latencyMs) + 6}" y="${y(point.quality) - 6}" font-size="10" fill="${colour}">${index + 1}</text>`,
+      `<text x="${margin.left + Math.floor(index / legendRows) * columnWidth}" y="${legendTop + (index % legendRows) * 16}" font-size="11" fill="${colour}">${escapeXml(`${index + 1}. ${point.label}${front ? ' (frontier)' : ''}`)}</text>`,
     );
   });
   if (options.note) {
