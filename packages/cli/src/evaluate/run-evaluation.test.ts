@@ -1,5 +1,5 @@
 import { existsSync, readFileSync, rmSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { renderResultCharts } from '../charts/render-result-charts.js';
 import { fixtureModels, testContext } from '../test-context.js';
 import { runEvaluation } from './run-evaluation.js';
@@ -94,5 +94,27 @@ describe('sieve bench cascade / sieve eval (tiny models, 3 judged queries)', () 
     expect(result.queries).toBe(2);
     expect(context.lines.join('\n')).toMatch(/RANDOM weights/);
     expect(result.files).toEqual({});
+  }, 60_000);
+
+  it('skips shapes whose models cannot be had and runs the others', async () => {
+    vi.stubEnv('HF_HUB_OFFLINE', '1');
+    try {
+      const context = testContext();
+      const result = await runEvaluation(context, {
+        name: 'eval',
+        shapes: ['bm25=10', 'bm25=10,tiny=5'],
+        split: 'test',
+      });
+      expect(result.shapes.map((shape) => shape.shape)).toEqual(['bm25=10']);
+      expect(result.skipped).toHaveLength(1);
+      expect(result.skipped[0]).toMatchObject({ shape: 'bm25=10,tiny=5' });
+      expect(result.skipped[0]!.reason).toMatch(/offline|HF_HUB_OFFLINE/i);
+      expect(context.warnings.join('\n')).toMatch(/skipping shape bm25=10,tiny=5/);
+      await expect(
+        runEvaluation(testContext(), { name: 'eval', shapes: ['bm25=10,minilm=3'], split: 'test' }),
+      ).rejects.toThrow(/no shape could run/);
+    } finally {
+      vi.unstubAllEnvs();
+    }
   }, 60_000);
 });

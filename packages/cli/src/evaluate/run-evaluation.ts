@@ -1,5 +1,5 @@
 import { formatCascadeStats, formatPrometheus } from '@sieve/cascade';
-import { formatTable } from '@sieve/core';
+import { formatTable, InvalidArgumentError, ModelLoadError } from '@sieve/core';
 import type { Dtype } from '@sieve/rerank';
 import { createBm25Retriever, loadBeirDataset } from '@sieve/retrieval';
 import { machineRoofline, type Roofline } from '../bench/gemm.js';
@@ -39,6 +39,8 @@ export interface EvaluationResult {
   modelsAreRandomWeights: boolean;
   indexing: { milliseconds: number; documentsPerSecond: number };
   shapes: Array<Omit<ShapeEvaluation, 'stats'> & { onFrontier: boolean }>;
+  /** Shapes that could not run (their models could not be loaded), with the reason. */
+  skipped: Array<{ shape: string; reason: string }>;
   files: Record<string, string>;
 }
 
@@ -79,6 +81,7 @@ export async function runEvaluation(
   const indexMs = performance.now() - indexStart;
   const evaluations: ShapeEvaluation[] = [];
   const stamp = runStamp();
+  const skipped: Array<{ shape: string; reason: string }> = [];
   for (const shape of shapes) {
     const progress = context.progress(shape.id, selected.length);
     try {
@@ -92,9 +95,22 @@ export async function runEvaluation(
         `\n${shape.id}: nDCG@10 ${evaluation.ndcgAt10.toFixed(4)}, MRR@10 ${evaluation.mrrAt10.toFixed(4)}, Recall@10 ${evaluation.recallAt10.toFixed(4)}, Recall@${shape.retrievalTopK} (BM25) ${evaluation.retrievalRecall.toFixed(4)}; ${evaluation.pairsPerQuery.toFixed(1)} pairs/query, p50 ${evaluation.latencyMs.p50.toFixed(1)} ms`,
       );
       context.print(formatCascadeStats(evaluation.stats));
+    } catch (error) {
+      // A shape whose models cannot be had (offline hub, missing folder) is skipped, not fatal:
+      // the shapes that can run still do.
+      if (!ModelLoadError.isInstance(error)) throw error;
+      skipped.push({ shape: shape.id, reason: error.message });
+      context.warn(`[sieve] skipping shape ${shape.id}: ${error.message}`);
     } finally {
       progress.done();
     }
+  }
+  if (evaluations.length === 0) {
+    throw new InvalidArgumentError({
+      component: 'cli',
+      argument: 'models',
+      message: `no shape could run: ${skipped.map((item) => item.reason).join('; ')}`,
+    });
   }
 
   const frontier = new Set(
@@ -163,6 +179,7 @@ export async function runEvaluation(
       ...evaluation,
       onFrontier: frontier.has(evaluations.find((item) => item.shape === evaluation.shape)!),
     })),
+    skipped,
     files,
   };
   saveResult(context, options.name, result, stamp);
