@@ -3,7 +3,7 @@
  * so it runs anywhere without models. Swap in `createBm25Retriever` and `createCrossEncoder` for
  * real stages; the cascade does not change.
  *
- * Run: npm run demo   (or: npx tsx examples/quickstart/main.ts)
+ * Run: npm run start --workspace examples/quickstart   (or: npx tsx examples/quickstart/main.ts)
  */
 import { createCascade, formatCascadeStats, formatStageReports, patience } from '@sieve/cascade';
 import type { RetrieverV1, ScorerV1, SieveDocument } from '@sieve/core';
