@@ -80,42 +80,40 @@ export function formatPrometheus(stats: CascadeStats, options: PrometheusOptions
     stage: entry.stageId,
     kind: entry.kind,
   });
-  family(
-    'stage_calls_total',
-    'counter',
-    'Calls in which the stage ran.',
-    stats.stages.map((entry) => [stage(entry), entry.calls]),
-  );
-  family(
-    'stage_pairs_scored_total',
-    'counter',
-    'Query-document pairs scored (0 for retrieval stages).',
-    stats.stages.map((entry) => [stage(entry), entry.pairsScored]),
-  );
-  family(
-    'stage_pairs_skipped_total',
-    'counter',
-    'Pairs a pruning policy skipped.',
-    stats.stages.map((entry) => [stage(entry), entry.pairsSkipped]),
-  );
-  family(
-    'stage_batches_total',
-    'counter',
-    'Scoring batches.',
-    stats.stages.map((entry) => [stage(entry), entry.batches]),
-  );
-  family(
-    'stage_tokens_total',
-    'counter',
-    'Tokens scored.',
-    stats.stages.map((entry) => [stage(entry), entry.tokens]),
-  );
-  family(
-    'stage_pairs_per_second',
-    'gauge',
-    "Pairs per second of the stage's wall time, over all calls.",
-    stats.stages.map((entry) => [stage(entry), entry.pairsPerSecond]),
-  );
+  // One family per StageStats field: [metric name, type, help, the field].
+  const stageFamilies: Array<
+    [string, 'counter' | 'gauge', string, (entry: CascadeStats['stages'][number]) => number]
+  > = [
+    ['stage_calls_total', 'counter', 'Calls in which the stage ran.', (entry) => entry.calls],
+    [
+      'stage_pairs_scored_total',
+      'counter',
+      'Query-document pairs scored (0 for retrieval stages).',
+      (entry) => entry.pairsScored,
+    ],
+    [
+      'stage_pairs_skipped_total',
+      'counter',
+      'Pairs a pruning policy skipped.',
+      (entry) => entry.pairsSkipped,
+    ],
+    ['stage_batches_total', 'counter', 'Scoring batches.', (entry) => entry.batches],
+    ['stage_tokens_total', 'counter', 'Tokens scored.', (entry) => entry.tokens],
+    [
+      'stage_pairs_per_second',
+      'gauge',
+      "Pairs per second of the stage's wall time, over all calls.",
+      (entry) => entry.pairsPerSecond,
+    ],
+  ];
+  for (const [name, type, help, value] of stageFamilies) {
+    family(
+      name,
+      type,
+      help,
+      stats.stages.map((entry) => [stage(entry), value(entry)]),
+    );
+  }
   family(
     'stage_duration_seconds',
     'summary',
