@@ -27,6 +27,12 @@ describe('sieve command line', () => {
     expect(await main([])).toBe(2);
   });
 
+  it('prints the package version with --version', async () => {
+    const io = capture();
+    expect(await main(['--version'])).toBe(0);
+    expect(io.out()).toMatch(/^\d+\.\d+\.\d+\n$/);
+  });
+
   it.each([
     [['bogus'], /unknown command 'bogus'/],
     [['bench', 'nope'], /unknown benchmark 'nope'; available: gemm, rerank/],

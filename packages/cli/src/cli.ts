@@ -103,16 +103,16 @@ export async function main(argv: readonly string[]): Promise<number> {
     return 2;
   }
   const { values, positionals } = parsed;
-  if (values.help || positionals.length === 0) {
-    process.stdout.write(`${usage}\n`);
-    return values.help ? 0 : 2;
-  }
   if (values.version) {
     const manifest = JSON.parse(
       readFileSync(new URL('../package.json', import.meta.url), 'utf8'),
     ) as { version: string };
     process.stdout.write(`${manifest.version}\n`);
     return 0;
+  }
+  if (values.help || positionals.length === 0) {
+    process.stdout.write(`${usage}\n`);
+    return values.help ? 0 : 2;
   }
   const context = createCliContext({
     ...(values.json ? { json: true } : {}),
