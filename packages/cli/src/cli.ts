@@ -147,7 +147,7 @@ async function dispatch(
   values: Values,
   context: ReturnType<typeof createCliContext>,
 ): Promise<unknown> {
-  const [command, sub, ...extra] = positionals;
+  const [command, sub] = positionals;
   const shapes = (fallback: string[]): string[] =>
     values.shapes === undefined
       ? fallback
@@ -155,6 +155,13 @@ async function dispatch(
           .split(';')
           .map((shape) => shape.trim())
           .filter(Boolean);
+  /** The options `sieve eval` and `sieve bench cascade` share. */
+  const evaluationOptions = () => ({
+    split: values.split ?? 'test',
+    ...optional('prefilterDtype', dtypeOption(values['prefilter-dtype'], 'prefilter-dtype')),
+    ...optional('rerankerDtype', dtypeOption(values['reranker-dtype'], 'reranker-dtype')),
+    prometheus: values.prometheus === true,
+  });
   const noExtra = (allowed: number): void => {
     const rest = positionals.slice(allowed);
     if (rest.length > 0) throw usageError(`unexpected arguments: ${rest.join(' ')}`);
@@ -165,30 +172,24 @@ async function dispatch(
       return runDemo(context, values.query);
     case 'chart':
       if (sub === undefined) throw usageError('sieve chart needs the path of a saved result');
-      if (extra.length > 0) throw usageError(`unexpected arguments: ${extra.join(' ')}`);
+      noExtra(2);
       return renderResultCharts(context, resolve(process.env.INIT_CWD ?? process.cwd(), sub));
     case 'eval':
       noExtra(1);
       return runEvaluation(context, {
+        ...evaluationOptions(),
         name: 'eval',
         shapes: shapes(['bm25=100', defaultEvalShape]),
-        split: values.split ?? 'test',
         ...optional('queries', positiveInteger(values.queries, 'queries')),
-        ...optional('prefilterDtype', dtypeOption(values['prefilter-dtype'], 'prefilter-dtype')),
-        ...optional('rerankerDtype', dtypeOption(values['reranker-dtype'], 'reranker-dtype')),
-        prometheus: values.prometheus === true,
       });
     case 'bench': {
-      if (extra.length > 0) throw usageError(`unexpected arguments: ${extra.join(' ')}`);
+      noExtra(2);
       const cascade = () =>
         runEvaluation(context, {
+          ...evaluationOptions(),
           name: 'cascade',
           shapes: shapes(defaultSweep),
-          split: values.split ?? 'test',
           queries: positiveInteger(values.queries, 'queries') ?? 30,
-          ...optional('prefilterDtype', dtypeOption(values['prefilter-dtype'], 'prefilter-dtype')),
-          ...optional('rerankerDtype', dtypeOption(values['reranker-dtype'], 'reranker-dtype')),
-          prometheus: values.prometheus === true,
         });
       const rerank = () => {
         const workload = values.workload ?? 'study';

@@ -4,7 +4,7 @@
  * peers on the same model files and thread count.
  */
 import { fork } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -141,14 +141,16 @@ export async function benchRerank(
   }
   let python: string | undefined;
   if (strategies.some((item) => item.runtime === 'sentence-transformers')) {
-    const found = findPeerPython(context.root, options.python);
-    if ('python' in found) python = found.python;
-    else peerProblems.set('sentence-transformers', found.reason);
+    // Without the weights there is nothing to run: skip probing Pythons (each probe imports torch).
     if (!existsSync(join(modelFolder, 'model.safetensors'))) {
       peerProblems.set(
         'sentence-transformers',
         `no PyTorch weights (model.safetensors) in ${modelFolder}: regenerate with npm run models`,
       );
+    } else {
+      const found = findPeerPython(context.root, options.python);
+      if ('python' in found) python = found.python;
+      else peerProblems.set('sentence-transformers', found.reason);
     }
   }
   for (const [peer, reason] of peerProblems) context.warn(`[sieve] skipping ${peer}: ${reason}`);
@@ -239,7 +241,8 @@ export async function benchRerank(
         context.print(rowLine(row));
       }
       progress.done();
-      workloadInfo.push({ name, queries: workload.length, pairs, meanTokens: meanTokens ?? null });
+      const info = { name, queries: workload.length, pairs, meanTokens: meanTokens ?? null };
+      workloadInfo.push(info);
       rows.push(...workloadRows);
       context.print(`\n${formatRerankTable(workloadRows)}`);
       charts[name] = saveResultFile(
@@ -248,12 +251,7 @@ export async function benchRerank(
         stamp,
         'svg',
         rerankChartSvg(
-          {
-            machine,
-            model: modelFolder,
-            workloads: [{ name, queries: workload.length, pairs, meanTokens: null }],
-            rows: workloadRows,
-          },
+          { machine, model: modelFolder, workloads: [info], rows: workloadRows },
           name,
           options.repeats,
         ),
@@ -370,7 +368,6 @@ export async function runBenchChild(): Promise<number> {
     process.once('message', (message) => done(message as ChildJob));
   });
   try {
-    const { readFileSync } = await import('node:fs');
     const workload = JSON.parse(readFileSync(job.workloadFile, 'utf8')) as RerankWorkload[];
     const measurement = await runStrategyInProcess(
       job.strategy,

@@ -115,18 +115,14 @@ async function sieveRunner(
     // Every pass tokenizes, as a first pass over new candidates does.
     tokenCache: false,
   });
+  // Built once, outside the timed passes.
+  const allPairs = workloadPairs(workload);
   const perQuery = (item: RerankWorkload) =>
     scorer.doScore({ query: item.query, documents: item.documents });
   const score: ScoreWorkload = async () => {
     let results: Array<{ scores: readonly number[]; tokenCounts?: readonly number[] }>;
     if (strategy.calls === 'all-pairs') {
-      results = [
-        await scorer.scorePairs({
-          pairs: workload.flatMap((item) =>
-            item.documents.map((document) => ({ query: item.query, text: document.text })),
-          ),
-        }),
-      ];
+      results = [await scorer.scorePairs({ pairs: allPairs })];
     } else if (strategy.calls === 'concurrent-queries') {
       results = await Promise.all(workload.map(perQuery));
     } else {
@@ -217,9 +213,15 @@ async function transformersJsRunner(
     const { logits } = await classifier(inputs);
     return Array.from(logits.data);
   };
-  const pairs = workload.flatMap((item) =>
-    item.documents.map((document) => ({ query: item.query, text: document.text })),
-  );
+  const pairs = workloadPairs(workload);
+  // Batches, built once outside the timed passes: one query's candidates, or fixed-size runs.
+  const size = strategy.batchSize;
+  const chunks =
+    size === 'query'
+      ? workload.map((item) => workloadPairs([item]))
+      : Array.from({ length: Math.ceil(pairs.length / size) }, (_, index) =>
+          pairs.slice(index * size, (index + 1) * size),
+        );
   return {
     warmUp: async () => {
       await run(
@@ -229,15 +231,6 @@ async function transformersJsRunner(
     },
     score: async () => {
       const scores: number[] = [];
-      const size = strategy.batchSize === 'query' ? 0 : strategy.batchSize;
-      const chunks =
-        size === 0
-          ? workload.map((item) =>
-              item.documents.map((document) => ({ query: item.query, text: document.text })),
-            )
-          : Array.from({ length: Math.ceil(pairs.length / size) }, (_, index) =>
-              pairs.slice(index * size, (index + 1) * size),
-            );
       for (const chunk of chunks) {
         scores.push(
           ...(await run(
@@ -252,4 +245,13 @@ async function transformersJsRunner(
       await classifier.dispose();
     },
   };
+}
+
+/** Every (query, candidate text) pair of a workload, query by query. */
+function workloadPairs(
+  workload: readonly RerankWorkload[],
+): Array<{ query: string; text: string }> {
+  return workload.flatMap((item) =>
+    item.documents.map((document) => ({ query: item.query, text: document.text })),
+  );
 }

@@ -58,17 +58,44 @@ export function evaluationPoints(result: {
   }));
 }
 
+/** What an evaluation with the generated models says about its quality figures. */
+export const randomWeightsNote =
+  'Models are architecture-exact with RANDOM weights: latency is real, rerank quality is not (pass --models DIR with trained weights).';
+
 /** Title and note of an evaluation's charts. */
 export function evaluationChartText(
   result: Pick<EvaluationResult, 'queries' | 'split' | 'machine' | 'modelsAreRandomWeights'>,
 ): { title: string; note?: string } {
   return {
     title: `Quality vs latency, ${result.queries} ${result.split} queries, ${result.machine.cpuModel} (${result.machine.cores} cores)`,
-    ...(result.modelsAreRandomWeights
-      ? {
-          note: 'Models are architecture-exact with RANDOM weights: latency is real, rerank quality is not.',
-        }
-      : {}),
+    ...(result.modelsAreRandomWeights ? { note: randomWeightsNote } : {}),
+  };
+}
+
+/**
+ * Saves the frontier chart (SVG) and page (HTML) of an evaluation as
+ * `<benchmark>-<stamp>.svg` / `.html`; returns their paths.
+ */
+export function saveEvaluationCharts(
+  target: Pick<CliContext, 'resultsDir'>,
+  stamp: string,
+  result: Pick<
+    EvaluationResult,
+    'benchmark' | 'queries' | 'split' | 'machine' | 'modelsAreRandomWeights'
+  > & { shapes: Parameters<typeof evaluationPoints>[0]['shapes'] },
+): { svg: string; html: string } {
+  const points = evaluationPoints(result);
+  const text = evaluationChartText(result);
+  const svg = renderFrontierSvg(points, text);
+  return {
+    svg: saveResultFile(target, result.benchmark, stamp, 'svg', svg),
+    html: saveResultFile(
+      target,
+      result.benchmark,
+      stamp,
+      'html',
+      renderFrontierHtml(points, { ...text, svg }),
+    ),
   };
 }
 
@@ -106,18 +133,7 @@ export function renderResultCharts(
       );
     }
   } else if (result.benchmark === 'cascade' || result.benchmark === 'eval') {
-    const evaluation = result as EvaluationResult;
-    const points = evaluationPoints(evaluation);
-    const text = evaluationChartText(evaluation);
-    const svg = renderFrontierSvg(points, text);
-    written.svg = saveResultFile(target, evaluation.benchmark, stamp, 'svg', svg);
-    written.html = saveResultFile(
-      target,
-      evaluation.benchmark,
-      stamp,
-      'html',
-      renderFrontierHtml(points, { ...text, svg }),
-    );
+    Object.assign(written, saveEvaluationCharts(target, stamp, result as EvaluationResult));
   } else {
     throw new InvalidArgumentError({
       component: 'cli',

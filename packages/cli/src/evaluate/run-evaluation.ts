@@ -3,8 +3,8 @@ import { formatTable, InvalidArgumentError, ModelLoadError } from '@sieve/core';
 import type { Dtype } from '@sieve/rerank';
 import { createBm25Retriever, loadBeirDataset } from '@sieve/retrieval';
 import { machineRoofline, type Roofline } from '../bench/gemm.js';
-import { paretoFrontier, renderFrontierHtml, renderFrontierSvg } from '../charts/frontier.js';
-import { evaluationChartText, evaluationPoints } from '../charts/render-result-charts.js';
+import { paretoFrontier } from '../charts/frontier.js';
+import { randomWeightsNote, saveEvaluationCharts } from '../charts/render-result-charts.js';
 import { benchInputsHint, type CliContext, requirePaths } from '../cli-context.js';
 import { describeMachine, type MachineInfo, machineLine } from '../machine.js';
 import { runStamp, saveResult, saveResultFile } from '../results.js';
@@ -70,10 +70,7 @@ export async function runEvaluation(
   context.print(
     `cross-encoders: ${models.prefilter} (${models.prefilterDtype}), ${models.reranker} (${models.rerankerDtype})`,
   );
-  const note = models.generated
-    ? 'Models are architecture-exact with RANDOM weights: latency is real, rerank quality is not (pass --models DIR with trained weights).'
-    : undefined;
-  if (note) context.print(`note: ${note}`);
+  if (models.generated) context.print(`note: ${randomWeightsNote}`);
 
   const bm25 = createBm25Retriever();
   const indexStart = performance.now();
@@ -128,36 +125,30 @@ export async function runEvaluation(
   const files: Record<string, string> = {};
   if (options.prometheus) {
     evaluations.forEach((evaluation, index) => {
-      files[`prometheus:${evaluation.shape}`] = saveResultFile(
+      const file = saveResultFile(
         context,
         `${options.name}-shape${index + 1}`,
         stamp,
         'prom',
         formatPrometheus(evaluation.stats, { labels: { shape: evaluation.shape } }),
       );
+      files[`prometheus:${evaluation.shape}`] = file;
+      context.print(`prometheus:${evaluation.shape}: ${file}`);
     });
   }
   if (options.name === 'cascade') {
-    const points = evaluationPoints({ shapes: evaluations });
-    const { title } = evaluationChartText({
-      queries: selected.length,
-      split: options.split,
-      machine,
-      modelsAreRandomWeights: models.generated,
-    });
-    const svg = renderFrontierSvg(points, { title, ...(note ? { note } : {}) });
-    files.svg = saveResultFile(context, 'cascade', stamp, 'svg', svg);
-    files.html = saveResultFile(
-      context,
-      'cascade',
-      stamp,
-      'html',
-      renderFrontierHtml(points, { title, svg, ...(note ? { note } : {}) }),
+    Object.assign(
+      files,
+      saveEvaluationCharts(context, stamp, {
+        benchmark: options.name,
+        queries: selected.length,
+        split: options.split,
+        machine,
+        modelsAreRandomWeights: models.generated,
+        shapes: evaluations,
+      }),
     );
     context.print(`chart: ${files.svg}\npage: ${files.html}`);
-  }
-  for (const [what, file] of Object.entries(files)) {
-    if (what.startsWith('prometheus')) context.print(`${what}: ${file}`);
   }
   const result: EvaluationResult = {
     benchmark: options.name,
@@ -175,10 +166,10 @@ export async function runEvaluation(
     },
     modelsAreRandomWeights: models.generated,
     indexing: { milliseconds: indexMs, documentsPerSecond: corpus.length / (indexMs / 1000) },
-    shapes: evaluations.map(({ stats: _stats, ...evaluation }) => ({
-      ...evaluation,
-      onFrontier: frontier.has(evaluations.find((item) => item.shape === evaluation.shape)!),
-    })),
+    shapes: evaluations.map((evaluation) => {
+      const { stats: _stats, ...summary } = evaluation;
+      return { ...summary, onFrontier: frontier.has(evaluation) };
+    }),
     skipped,
     files,
   };
