@@ -9,6 +9,7 @@ const alias = {
   '@sieve/core/test': source('./packages/core/src/test/index.ts'),
   '@sieve/core': source('./packages/core/src/index.ts'),
   '@sieve/retrieval': source('./packages/retrieval/src/index.ts'),
+  '@sieve/onnx': source('./packages/onnx/src/index.ts'),
   '@sieve/rerank': source('./packages/rerank/src/index.ts'),
   '@sieve/cascade': source('./packages/cascade/src/index.ts'),
 };

@@ -7,6 +7,6 @@ export default defineConfig({
   sourcemap: true,
   clean: true,
   target: 'node20',
-  // Optional peers, imported lazily: never bundled.
-  external: ['@sieve/rerank', 'hnswlib-node'],
+  // An optional peer, imported lazily: never bundled.
+  external: ['hnswlib-node'],
 });

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bounded, calibrateScoreBound, createCascade } from './index.js';
 
 const fixture = (name: string): string =>
-  new URL(`../../rerank/src/__fixtures__/${name}/`, import.meta.url).pathname;
+  new URL(`../../onnx/src/__fixtures__/${name}/`, import.meta.url).pathname;
 const topics = [
   'aspirin heart risk',
   'coffee sleep health',

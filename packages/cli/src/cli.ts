@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { InvalidArgumentError, SieveError } from '@sieve/core';
-import type { Dtype } from '@sieve/rerank';
+import type { Dtype } from '@sieve/onnx';
 import { benchDense } from './bench/dense.js';
 import { benchGemm } from './bench/gemm.js';
 import { benchInt8 } from './bench/int8.js';

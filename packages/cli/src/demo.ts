@@ -17,12 +17,12 @@ import {
   type ScoringStageSettings,
 } from '@sieve/cascade';
 import { type RetrieverV1, SieveError } from '@sieve/core';
-import { type CrossEncoder, createCrossEncoder, createTokenCache } from '@sieve/rerank';
+import { createOnnxEmbedder, createTokenCache } from '@sieve/onnx';
+import { type CrossEncoder, createCrossEncoder } from '@sieve/rerank';
 import {
   createBm25Retriever,
   createDenseRetriever,
   createMemoryDocumentStore,
-  createOnnxEmbedder,
 } from '@sieve/retrieval';
 import type { CliContext } from './cli-context.js';
 import { loadDemoCorpus } from './demo-corpus.js';

@@ -7,7 +7,7 @@ import { createProgress } from './progress.js';
 
 /** The rerank package's tiny generated models. */
 export const rerankFixtures = fileURLToPath(
-  new URL('../../rerank/src/__fixtures__/', import.meta.url),
+  new URL('../../onnx/src/__fixtures__/', import.meta.url),
 );
 /** A 12-document BEIR dataset with three judged queries. */
 export const beirMini = fileURLToPath(new URL('./__fixtures__/beir-mini/', import.meta.url));

@@ -4,12 +4,12 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { InvalidArgumentError, InvalidConfigError, ModelLoadError, StageError } from '@sieve/core';
 import { describeScorerConformance } from '@sieve/core/test';
+import { createTokenCache } from '@sieve/onnx';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CrossEncoder, createCrossEncoder } from './create-cross-encoder.js';
-import { createTokenCache } from './tokenizer/token-cache.js';
 
 const fixture = (name: string): string =>
-  new URL(`./__fixtures__/${name}/`, import.meta.url).pathname;
+  new URL(`../../onnx/src/__fixtures__/${name}/`, import.meta.url).pathname;
 interface Golden {
   pairs: { query: string; document: string; logit: number }[];
 }
@@ -71,7 +71,7 @@ describe('cross-encoder batching', () => {
       createCrossEncoder({
         model: fixture('tiny-bert-cross-encoder'),
         execution: 'same-thread',
-        batchSize,
+        maxBatchSize: batchSize,
         sortByLength,
         maxBatchTokens,
         tokenCache: false,
@@ -252,7 +252,7 @@ describe('cross-encoder scorePairs', () => {
     const scorer = await createCrossEncoder({
       model: fixture('tiny-bert-cross-encoder'),
       execution: 'same-thread',
-      batchSize: 7,
+      maxBatchSize: 7,
       tokenCache: false,
     });
     // Interleave queries so that batches mix them.

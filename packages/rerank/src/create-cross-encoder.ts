@@ -1,24 +1,40 @@
 import { basename } from 'node:path';
-import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import {
   assertDocuments,
   assertQuery,
   InvalidArgumentError,
-  InvalidConfigError,
   ModelLoadError,
   parseSettings,
   type ScorerV1,
   type ScorerV1CallOptions,
   type ScorerV1Result,
-  StageError,
 } from '@sieve/core';
-import { planBatches } from './batching/plan-batches.js';
-import { type CrossEncoderSettings, crossEncoderSettingsSchema } from './cross-encoder-settings.js';
-import { type Dtype, resolveModel } from './model/resolve-model.js';
-import { createExecutor } from './onnx/create-executor.js';
-import { type PackedBatch, packBatch } from './onnx/inference-engine.js';
-import { loadTokenizer } from './tokenizer/load-tokenizer.js';
-import { resolveTokenCache } from './tokenizer/token-cache.js';
+import { createModelPipeline, type Dtype, modelSettingsSchema } from '@sieve/onnx';
+import { z } from 'zod';
+
+/** Schema of {@link CrossEncoderSettings}. */
+export const crossEncoderSettingsSchema = modelSettingsSchema
+  .extend({
+    /** Stage id in a cascade. @default the model name, e.g. `ms-marco-MiniLM-L-6-v2` */
+    stageId: z.string().min(1).optional(),
+    /**
+     * Longest pair in tokens (special tokens included).
+     * @default min(config max positions, tokenizer max length), else 512
+     */
+    maxLength: modelSettingsSchema.shape.maxLength,
+    /**
+     * Score every pair alone (batch of 1, no padding) so that int8 scores do not depend on batch
+     * composition (dynamic quantization picks one scale per batch). Slower.
+     * @default false
+     */
+    deterministic: z.boolean().default(false),
+    /** `none`: raw logits; `sigmoid`: probabilities. A single logit is never softmaxed. @default 'none' */
+    activation: z.enum(['none', 'sigmoid']).default('none'),
+  })
+  .strict();
+
+/** Settings of {@link createCrossEncoder}. */
+export type CrossEncoderSettings = z.input<typeof crossEncoderSettingsSchema>;
 
 /** A BERT cross-encoder as a Sieve scoring stage. */
 export interface CrossEncoder extends ScorerV1 {
@@ -57,12 +73,11 @@ export interface CrossEncoderPairsOptions {
 }
 
 const component = 'rerank';
-/** Yield to the host's event loop after this many milliseconds of tokenizing. */
-const TOKENIZE_SLICE_MS = 4;
 
 /**
- * Loads a BERT-family cross-encoder in ONNX and returns it as a {@link ScorerV1}. Sessions are
- * created once, in worker threads by default, and reused until `dispose()`.
+ * Loads a BERT-family cross-encoder in ONNX and returns it as a {@link ScorerV1}: a
+ * sequence-classification task on `@sieve/onnx`'s model pipeline. Sessions are created once, in
+ * worker threads by default, and reused until `dispose()`.
  *
  * @example
  * ```ts
@@ -72,110 +87,39 @@ const TOKENIZE_SLICE_MS = 4;
  * ```
  */
 export async function createCrossEncoder(settings: CrossEncoderSettings): Promise<CrossEncoder> {
-  const resolvedSettings = parseSettings(crossEncoderSettingsSchema, settings, { component });
-  const dtype: Dtype = resolvedSettings.dtype ?? 'fp32';
-  const model = await resolveModel(resolvedSettings.model, dtype, resolvedSettings.hub);
-  const { tokenizer, modelMaxLength } = await loadTokenizer({
-    modelId: model.modelId,
-    folder: model.folder,
-  });
-  const { config } = model;
-
-  const labels = config.id2label ? Object.keys(config.id2label).length : (config.num_labels ?? 1);
-  if (labels !== 1) {
-    throw new ModelLoadError({
-      component,
-      modelId: model.modelId,
-      path: `${model.folder}/config.json`,
-      message: `'${model.modelId}' has ${labels} labels; a cross-encoder reranker has a single relevance logit (num_labels 1)`,
-    });
-  }
-  if (config.vocab_size !== undefined && tokenizer.vocabularySize > config.vocab_size) {
-    throw new ModelLoadError({
-      component,
-      modelId: model.modelId,
-      path: model.folder,
-      message: `the tokenizer has ${tokenizer.vocabularySize} tokens but config.json says vocab_size ${config.vocab_size}: the vocabulary does not belong to this model`,
-    });
-  }
-  const positions = config.max_position_embeddings ?? 512;
-  const maxLength = resolvedSettings.maxLength ?? Math.min(positions, modelMaxLength ?? 512);
-  if (maxLength > positions || maxLength < 4) {
-    throw new InvalidConfigError({
-      component,
-      issues: [
-        {
-          path: 'maxLength',
-          message: `must be within 4..${positions} (the model's max_position_embeddings), got ${maxLength}`,
-        },
-      ],
-    });
-  }
-
-  const mode = resolvedSettings.execution;
-  const executor = await createExecutor({
-    modelId: model.modelId,
-    modelPath: model.onnxPath,
-    session: {
-      device: resolvedSettings.device,
-      graphOptimizationLevel: resolvedSettings.graphOptimizationLevel,
-      enableCpuMemArena: resolvedSettings.enableCpuMemArena,
-      allowSpinning: resolvedSettings.allowSpinning,
-      ...(resolvedSettings.optimizedModelPath
-        ? { optimizedModelPath: resolvedSettings.optimizedModelPath }
-        : {}),
-    },
+  const resolved = parseSettings(crossEncoderSettingsSchema, settings, { component });
+  const stageId = resolved.stageId ?? basename(resolved.model.replace(/\/+$/, ''));
+  const pipeline = await createModelPipeline(resolved, {
+    component,
+    stageId,
     task: { kind: 'classify' },
-    execution: mode,
-    ...(resolvedSettings.workers ? { workers: resolvedSettings.workers } : {}),
-    ...(resolvedSettings.intraOpThreads ? { intraOpThreads: resolvedSettings.intraOpThreads } : {}),
-    ...(resolvedSettings.onnxRuntime ? { onnxRuntime: resolvedSettings.onnxRuntime } : {}),
-  });
-
-  const stageId = resolvedSettings.stageId ?? basename(model.modelId.replace(/\/+$/, ''));
-  const tokenCache = resolveTokenCache(resolvedSettings.tokenCache);
-  const { batchSize, maxBatchTokens, sortByLength, deterministic, activation } = resolvedSettings;
-  const usesTokenTypes = executor.info.usesTokenTypes;
-  let disposed = false;
-
-  // Documents are cached cut to maxLength tokens (truncation keeps a prefix), so the limit is part
-  // of the key: stages with the same vocabulary and limit share entries, others do not collide.
-  const cacheKey = `${tokenizer.fingerprint}/${maxLength}`;
-  const encode = (text: string): Int32Array => {
-    const cached = tokenCache?.get(cacheKey, text);
-    if (cached) return cached;
-    const ids = tokenizer.encodeText(text, maxLength);
-    tokenCache?.set(cacheKey, text, ids);
-    return ids;
-  };
-
-  const assertUsable = (abortSignal: AbortSignal | undefined): void => {
-    if (disposed) {
-      throw new StageError({
-        component,
-        stageId,
-        message: `cross-encoder '${stageId}' was disposed; create a new one`,
-      });
-    }
-    abortSignal?.throwIfAborted();
-  };
-  /** Tokenizes texts, yielding to the host's event loop every few milliseconds. */
-  const encodeAll = async (
-    texts: readonly string[],
-    abortSignal: AbortSignal | undefined,
-  ): Promise<Int32Array[]> => {
-    const encoded: Int32Array[] = [];
-    let sliceStart = performance.now();
-    for (const text of texts) {
-      encoded.push(encode(text));
-      if (performance.now() - sliceStart > TOKENIZE_SLICE_MS) {
-        await yieldToLoop();
-        abortSignal?.throwIfAborted();
-        sliceStart = performance.now();
+    defaultMaxLength: ({ tokenizerMaxLength }) => tokenizerMaxLength ?? 512,
+    checkModel({ model, tokenizer }) {
+      const { config } = model;
+      const labels = config.id2label
+        ? Object.keys(config.id2label).length
+        : (config.num_labels ?? 1);
+      if (labels !== 1) {
+        throw new ModelLoadError({
+          component,
+          modelId: model.modelId,
+          path: `${model.folder}/config.json`,
+          message: `'${model.modelId}' has ${labels} labels; a cross-encoder reranker has a single relevance logit (num_labels 1)`,
+        });
       }
-    }
-    return encoded;
-  };
+      if (config.vocab_size !== undefined && tokenizer.vocabularySize > config.vocab_size) {
+        throw new ModelLoadError({
+          component,
+          modelId: model.modelId,
+          path: model.folder,
+          message: `the tokenizer has ${tokenizer.vocabularySize} tokens but config.json says vocab_size ${config.vocab_size}: the vocabulary does not belong to this model`,
+        });
+      }
+    },
+  });
+  const { tokenizer, maxLength } = pipeline;
+  const { deterministic, activation } = resolved;
+
   /** Scores (query ids, document ids) pairs in planned batches; scores keep the input order. */
   const scoreEncoded = async (
     pairs: ReadonlyArray<readonly [Int32Array, Int32Array]>,
@@ -185,57 +129,38 @@ export async function createCrossEncoder(settings: CrossEncoderSettings): Promis
     const lengths = pairs.map(([queryIds, ids]) =>
       Math.min(queryIds.length + ids.length + 3, maxLength),
     );
-    const batches = deterministic
-      ? pairs.map((_, index) => [index])
-      : planBatches(lengths, { maxBatchSize: batchSize, maxBatchTokens, sortByLength });
-    const scores = new Array<number>(pairs.length);
-    await Promise.all(
-      batches.map(async (indices) => {
-        const prepare = (): PackedBatch =>
-          packBatch(
-            indices.map((index) => {
-              const [queryIds, ids] = pairs[index]!;
-              return tokenizer.encodePair(queryIds, ids, maxLength);
-            }),
-            usesTokenTypes,
-          );
-        let logits: Float32Array;
-        try {
-          logits = await executor.run(prepare, abortSignal);
-        } catch (error) {
-          if (abortSignal?.aborted) throw abortSignal.reason;
-          throw new StageError({
-            component,
-            stageId,
-            message: `inference failed for '${model.modelId}': ${(error as Error).message}`,
-            cause: error,
-          });
-        }
-        indices.forEach((index, row) => {
-          const logit = logits[row]!;
-          scores[index] = activation === 'sigmoid' ? 1 / (1 + Math.exp(-logit)) : logit;
-        });
-      }),
+    const logits = await pipeline.runRows({
+      lengths,
+      encodeRow: (index) => {
+        const [queryIds, ids] = pairs[index]!;
+        return tokenizer.encodePair(queryIds, ids, maxLength);
+      },
+      width: 1,
+      oneRowPerBatch: deterministic,
+      ...(abortSignal ? { abortSignal } : {}),
+    });
+    const scores = Array.from(logits, (logit) =>
+      activation === 'sigmoid' ? 1 / (1 + Math.exp(-logit)) : logit,
     );
     return { scores, tokenCounts: lengths };
   };
 
-  const scorer: CrossEncoder = {
+  return {
     specificationVersion: 'v1',
     stageId,
-    modelId: model.modelId,
-    provider: executor.info.provider,
-    dtype,
+    modelId: pipeline.model.modelId,
+    provider: pipeline.provider,
+    dtype: resolved.dtype,
     maxLength,
-    usesTokenTypes,
-    execution: { mode, workers: executor.workers, intraOpThreads: executor.intraOpThreads },
-    folder: model.folder,
+    usesTokenTypes: pipeline.usesTokenTypes,
+    execution: pipeline.execution,
+    folder: pipeline.model.folder,
     async doScore({ query, documents, abortSignal }) {
-      assertUsable(abortSignal);
+      pipeline.assertUsable(abortSignal);
       assertQuery(query, component);
       assertDocuments(documents, component);
-      const queryIds = encode(query);
-      const documentIds = await encodeAll(
+      const queryIds = pipeline.encode(query);
+      const documentIds = await pipeline.encodeAll(
         documents.map((document) => document.text),
         abortSignal,
       );
@@ -245,7 +170,7 @@ export async function createCrossEncoder(settings: CrossEncoderSettings): Promis
       );
     },
     async scorePairs({ pairs, abortSignal }) {
-      assertUsable(abortSignal);
+      pipeline.assertUsable(abortSignal);
       if (!Array.isArray(pairs) || pairs.length === 0) {
         throw new InvalidArgumentError({
           component,
@@ -263,11 +188,11 @@ export async function createCrossEncoder(settings: CrossEncoderSettings): Promis
         }
         assertQuery(pair.query, component);
       });
-      const queryIds = await encodeAll(
+      const queryIds = await pipeline.encodeAll(
         pairs.map((pair) => pair.query),
         abortSignal,
       );
-      const documentIds = await encodeAll(
+      const documentIds = await pipeline.encodeAll(
         pairs.map((pair) => pair.text),
         abortSignal,
       );
@@ -276,11 +201,6 @@ export async function createCrossEncoder(settings: CrossEncoderSettings): Promis
         abortSignal,
       );
     },
-    async dispose() {
-      if (disposed) return;
-      disposed = true;
-      await executor.release();
-    },
+    dispose: () => pipeline.dispose(),
   };
-  return scorer;
 }

@@ -20,7 +20,6 @@ export {
   loadDenseRetriever,
 } from './dense/dense-retriever.js';
 export type { HnswIndex, HnswLib } from './dense/hnswlib.js';
-export { createOnnxEmbedder } from './dense/onnx-embedder.js';
 export { documentContents } from './document-contents.js';
 export { createHybridRetriever, type HybridRetrieverSettings } from './hybrid/hybrid-retriever.js';
 export {

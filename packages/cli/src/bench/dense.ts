@@ -6,7 +6,7 @@
  * sieve bench dense [--documents N]
  */
 import { createLatencyHistogram } from '@sieve/core';
-import { createOnnxEmbedder } from '@sieve/rerank';
+import { createOnnxEmbedder } from '@sieve/onnx';
 import { createDenseRetriever, documentContents, loadBeirDataset } from '@sieve/retrieval';
 import { benchInputsHint, type CliContext, requirePaths } from '../cli-context.js';
 import { describeMachine, machineLine } from '../machine.js';

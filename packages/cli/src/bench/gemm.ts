@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { InvalidArgumentError } from '@sieve/core';
-import { loadOnnxRuntime } from '@sieve/rerank';
+import { loadOnnxRuntime } from '@sieve/onnx';
 import type { CliContext } from '../cli-context.js';
 import { describeMachine, type MachineInfo, machineLine } from '../machine.js';
 import { latestResult, saveResult } from '../results.js';

@@ -109,7 +109,7 @@ async function sieveRunner(
     execution: strategy.execution,
     ...(strategy.execution === 'worker' ? { workers: strategy.instances } : {}),
     intraOpThreads: strategy.threads,
-    batchSize: strategy.batchSize === 'query' ? widest : strategy.batchSize,
+    maxBatchSize: strategy.batchSize === 'query' ? widest : strategy.batchSize,
     sortByLength: strategy.sortByLength,
     maxBatchTokens: strategy.maxBatchTokens ?? 1_000_000_000,
     // Every pass tokenizes, as a first pass over new candidates does.

@@ -8,7 +8,8 @@ import {
   scoreGap,
 } from '@sieve/cascade';
 import { type LatencySummary, mrrAtK, ndcgAtK, recallAtK, type SieveDocument } from '@sieve/core';
-import { type CrossEncoder, createCrossEncoder, createTokenCache, type Dtype } from '@sieve/rerank';
+import { createTokenCache, type Dtype } from '@sieve/onnx';
+import { type CrossEncoder, createCrossEncoder } from '@sieve/rerank';
 import { type Bm25Retriever, createMemoryDocumentStore } from '@sieve/retrieval';
 import type { Progress } from '../progress.js';
 import type { CascadeShape } from './cascade-shape.js';

@@ -1,6 +1,6 @@
 import { formatCascadeStats, formatPrometheus } from '@sieve/cascade';
 import { formatTable, InvalidArgumentError, ModelLoadError } from '@sieve/core';
-import type { Dtype } from '@sieve/rerank';
+import type { Dtype } from '@sieve/onnx';
 import { createBm25Retriever, loadBeirDataset } from '@sieve/retrieval';
 import { machineRoofline, type Roofline } from '../bench/gemm.js';
 import { paretoFrontier } from '../charts/frontier.js';

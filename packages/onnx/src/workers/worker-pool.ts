@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import type { EngineInfo, PackedBatch } from '../onnx/inference-engine.js';
+import type { EngineInfo, PackedBatch } from '../runtime/inference-engine.js';
 import type { WorkerInit, WorkerRequest, WorkerResponse } from './worker-protocol.js';
 
 /** A failure reported by a worker while starting (session creation). */

@@ -3,7 +3,7 @@ import type {
   EngineTask,
   PackedBatch,
   SessionSettings,
-} from '../onnx/inference-engine.js';
+} from '../runtime/inference-engine.js';
 
 /** Data a worker starts with. */
 export interface WorkerInit {

@@ -118,7 +118,7 @@ export async function downloadFromHub(
         continue;
       }
       throw new ModelLoadError({
-        component: 'rerank',
+        component: 'onnx',
         modelId,
         path: file.path,
         message: `'${file.path}' of '${modelId}' (revision ${hub.revision}) is not in the cache at ${hub.repoFolder} and offline mode is on (HF_HUB_OFFLINE); download it once with network access, or pass a local folder`,
@@ -145,7 +145,7 @@ export async function downloadFromHub(
   }
   if (!commit) {
     throw new ModelLoadError({
-      component: 'rerank',
+      component: 'onnx',
       modelId,
       message: `none of the requested files of '${modelId}' exist on ${hub.endpoint} (revision ${hub.revision}); check the model id`,
     });
@@ -170,7 +170,7 @@ async function fetchFile(
     }
   }
   throw new ModelLoadError({
-    component: 'rerank',
+    component: 'onnx',
     modelId: hub.modelId,
     path,
     message: `could not download ${url} after ${attempts} attempts (${(lastError as Error)?.message ?? lastError}); check the network or HF_ENDPOINT, or set HF_HUB_OFFLINE=1 to use the cache`,
@@ -210,7 +210,7 @@ async function fetchOnce(
       await response.body?.cancel();
       if (optional) return 'missing';
       throw new ModelLoadError({
-        component: 'rerank',
+        component: 'onnx',
         modelId: hub.modelId,
         path,
         message: `'${path}' does not exist in '${hub.modelId}' at revision ${hub.revision} (404 from ${url}); check the model id, revision and dtype`,
@@ -218,7 +218,7 @@ async function fetchOnce(
     }
     if (response.status === 401 || response.status === 403) {
       throw new ModelLoadError({
-        component: 'rerank',
+        component: 'onnx',
         modelId: hub.modelId,
         path,
         message: `access to '${hub.modelId}' was refused (${response.status}); set HF_TOKEN for gated or private models`,

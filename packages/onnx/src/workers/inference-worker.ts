@@ -1,7 +1,7 @@
 // Entry of an inference worker thread: one ONNX session, batches in, scores out.
 import { parentPort, workerData } from 'node:worker_threads';
-import { createInferenceEngine, GraphShapeError } from '../onnx/inference-engine.js';
-import { loadOnnxRuntime } from '../onnx/onnx-runtime.js';
+import { createInferenceEngine, GraphShapeError } from '../runtime/inference-engine.js';
+import { loadOnnxRuntime } from '../runtime/onnx-runtime.js';
 import type { WorkerInit, WorkerRequest, WorkerResponse } from './worker-protocol.js';
 
 const port = parentPort;

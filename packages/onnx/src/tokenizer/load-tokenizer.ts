@@ -61,7 +61,7 @@ async function readOptional(path: string): Promise<string | undefined> {
 export async function loadTokenizer(source: TokenizerSource): Promise<LoadedTokenizer> {
   const fail = (path: string, message: string, cause?: unknown): never => {
     throw new ModelLoadError({
-      component: 'rerank',
+      component: 'onnx',
       modelId: source.modelId,
       path,
       message,
@@ -174,7 +174,7 @@ function build(
     return createWordPieceTokenizer({ vocab, ...settings });
   } catch (error) {
     throw new ModelLoadError({
-      component: 'rerank',
+      component: 'onnx',
       modelId: source.modelId,
       path,
       message: `the vocabulary of '${source.modelId}' is unusable: ${(error as Error).message}`,

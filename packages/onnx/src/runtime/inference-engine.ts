@@ -1,9 +1,10 @@
 import type { InferenceSession, Tensor } from 'onnxruntime-node';
-import { type Device, deviceExecutionProviders, type OnnxRuntime } from './onnx-runtime.js';
+import type { OnnxRuntime } from './onnx-runtime.js';
 
 /** ONNX Runtime session options Sieve exposes. */
 export interface SessionSettings {
-  device: Device;
+  /** Provider lists to try in order (from `planExecutionProviders`). */
+  providers: readonly (readonly string[])[];
   /** Threads of one session's intra-op pool. */
   intraOpThreads: number;
   graphOptimizationLevel: 'disabled' | 'basic' | 'extended' | 'all';
@@ -98,7 +99,7 @@ export async function createInferenceEngine(
   let session: InferenceSession | undefined;
   let provider = '';
   const failures: string[] = [];
-  for (const providers of deviceExecutionProviders[settings.device]) {
+  for (const providers of settings.providers) {
     try {
       session = await ort.InferenceSession.create(modelPath, {
         ...options,

@@ -4,7 +4,7 @@ import { describeEmbedderConformance } from '@sieve/core/test';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOnnxEmbedder, type OnnxEmbedder } from './create-onnx-embedder.js';
 
-const folder = new URL('./__fixtures__/tiny-bert-bi-encoder/', import.meta.url).pathname;
+const folder = new URL('../__fixtures__/tiny-bert-bi-encoder/', import.meta.url).pathname;
 const golden = JSON.parse(readFileSync(`${folder}golden.json`, 'utf8')) as {
   texts: string[];
   embeddings: number[][];
@@ -44,6 +44,14 @@ describe.each(['same-thread', 'worker'] as const)('ONNX bi-encoder (%s)', (execu
     });
   });
 
+  it('honours abortSignal like the cross-encoder: an aborted call rejects with its reason', async () => {
+    const controller = new AbortController();
+    controller.abort(new Error('caller gave up'));
+    await expect(
+      embedder.doEmbed({ texts: golden.texts, abortSignal: controller.signal }),
+    ).rejects.toThrow('caller gave up');
+  });
+
   it('rejects empty and non-string input', async () => {
     await expect(embedder.doEmbed({ texts: [] })).rejects.toSatisfy(
       InvalidArgumentError.isInstance,
@@ -56,7 +64,7 @@ describe.each(['same-thread', 'worker'] as const)('ONNX bi-encoder (%s)', (execu
 
 describe('ONNX bi-encoder loading', () => {
   it('refuses a cross-encoder graph (no token embeddings output)', async () => {
-    const cross = new URL('./__fixtures__/tiny-bert-cross-encoder/', import.meta.url).pathname;
+    const cross = new URL('../__fixtures__/tiny-bert-cross-encoder/', import.meta.url).pathname;
     const error = await createOnnxEmbedder({ model: cross, execution: 'same-thread' }).catch(
       (caught: unknown) => caught,
     );

@@ -3,8 +3,11 @@ import { isAbsolute, join, resolve } from 'node:path';
 import { ModelLoadError } from '@sieve/core';
 import { downloadFromHub, type HubOptions } from './hub-cache.js';
 
+/** Weight precisions, the keys of {@link dtypeFiles}. */
+export const dtypes = ['fp32', 'int8', 'fp16'] as const;
+
 /** Weight precision of the ONNX file. */
-export type Dtype = 'fp32' | 'int8' | 'fp16';
+export type Dtype = (typeof dtypes)[number];
 
 /** ONNX file of each dtype, in the Xenova layout (`onnx/` folder). */
 export const dtypeFiles: Readonly<Record<Dtype, string>> = {
@@ -67,7 +70,7 @@ export async function resolveModel(
     folder = resolve(model.startsWith('~') ? model.replace(/^~/, process.env.HOME ?? '~') : model);
     if (!(await isDirectory(folder))) {
       throw new ModelLoadError({
-        component: 'rerank',
+        component: 'onnx',
         modelId: model,
         path: folder,
         message: `model folder ${folder} does not exist; pass a folder with config.json and onnx/${dtypeFiles[dtype]}, or a hub id such as 'Xenova/ms-marco-MiniLM-L-6-v2'`,
@@ -96,7 +99,7 @@ export async function resolveModel(
   } catch (error) {
     const missing = (error as NodeJS.ErrnoException).code === 'ENOENT';
     throw new ModelLoadError({
-      component: 'rerank',
+      component: 'onnx',
       modelId: model,
       path: configPath,
       message: missing
@@ -111,7 +114,7 @@ export async function resolveModel(
   }
   if (!(await isFile(onnxPath))) {
     throw new ModelLoadError({
-      component: 'rerank',
+      component: 'onnx',
       modelId: model,
       path: onnxPath,
       message: `no ${dtype} ONNX file at ${onnxPath}; pick another dtype (fp32 is model.onnx, int8 is model_quantized.onnx, fp16 is model_fp16.onnx) or export it with tools/export_models.py`,
