@@ -1,4 +1,4 @@
-import type { StageReport } from '@sieve/core';
+import type { StageReport } from './cascade-result.js';
 
 /** Events a cascade emits, for telemetry. Listeners run synchronously and must not throw. */
 export type CascadeEvent =

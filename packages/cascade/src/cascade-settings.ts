@@ -1,4 +1,9 @@
-import type { GetDocuments, RetrieverV1, ScorerV1 } from '@sieve/core';
+import {
+  fusionSettingsSchema,
+  type GetDocuments,
+  retrievalSourcesSchema,
+  type ScorerV1,
+} from '@sieve/core';
 import { z } from 'zod';
 import type { PruningPolicy } from './pruning/pruning-policy.js';
 
@@ -29,73 +34,67 @@ export const scoringStageSchema = z.object({
   /** How many candidates this stage passes on. */
   topK: positiveInteger,
   /**
-   * Candidates per `doScore` call. Pruning decides between batches. Defaults to 32 with a pruning
-   * policy, else to the whole input in one call (so the scorer can bucket by length itself).
+   * Candidates per `doScore` call; a pruning policy decides between batches. (Not the ONNX batch:
+   * a cross-encoder cuts each call into runs of at most its `maxBatchSize` pairs.)
+   * @default 32 with a pruning policy, else the whole input in one call (so the scorer can bucket
+   * by length across all of it)
    */
   batchSize: positiveInteger.optional(),
-  /** Batches in flight at once (to keep a worker pool busy). @default 1 */
+  /**
+   * Batches in flight at once, to keep a scorer's worker pool busy. Pruning then decides between
+   * waves of this many batches.
+   * @default 1
+   */
   concurrency: positiveInteger.default(1),
-  /** Early-stopping policy. */
+  /** Early-stopping policy: `fixedDepth`, `scoreGap`, `relativeThreshold`, `patience`, `bounded`. */
   prune: pruningPolicySchema.optional(),
 });
-
-const isRetriever = (value: unknown): value is RetrieverV1 =>
-  isObject(value) &&
-  value.specificationVersion === 'v1' &&
-  typeof value.stageId === 'string' &&
-  value.stageId !== '' &&
-  typeof value.doRetrieve === 'function';
-
-/** A retriever, or `{ retriever, weight }` with a positive weight (for fusion). */
-const retrieverEntrySchema = z
-  .custom<RetrieverV1 | { retriever: RetrieverV1; weight?: number }>(
-    (value) =>
-      isRetriever(value) ||
-      (isObject(value) &&
-        isRetriever(value.retriever) &&
-        (value.weight === undefined ||
-          (typeof value.weight === 'number' && Number.isFinite(value.weight) && value.weight > 0))),
-    {
-      message:
-        "must be a RetrieverV1 ({ specificationVersion: 'v1', stageId, doRetrieve }) or { retriever, weight } with weight > 0",
-    },
-  )
-  .transform((entry) =>
-    isRetriever(entry)
-      ? { retriever: entry, weight: 1 }
-      : { retriever: entry.retriever, weight: entry.weight ?? 1 },
-  );
 
 /** Schema of {@link CascadeSettings}. */
 export const cascadeSettingsSchema = z
   .object({
-    retrievers: z.preprocess(
-      (value) => (value === undefined ? [] : Array.isArray(value) ? value : [value]),
-      z.array(retrieverEntrySchema),
-    ),
+    /**
+     * Retrievers, run concurrently and fused; `{ retriever, weight }` to weight one in fusion.
+     * Leave out to rank the candidates passed to each call.
+     */
+    retrievers: retrievalSourcesSchema,
+    /**
+     * Depth asked of each retriever, and kept after fusion.
+     * @default 100
+     */
     retrievalTopK: positiveInteger.default(100),
-    fusion: z
-      .union([
-        z.literal('rrf').transform(() => ({ type: 'rrf' as const, k: 60 })),
-        z.literal('weighted').transform(() => ({ type: 'weighted' as const })),
-        z.object({ type: z.literal('rrf'), k: z.number().positive().default(60) }),
-        z.object({ type: z.literal('weighted'), normalization: z.literal('min-max').optional() }),
-      ])
-      .default({ type: 'rrf', k: 60 }),
+    /**
+     * How retrievers are fused: reciprocal rank fusion, or weighted min-max normalized scores.
+     * @default { type: 'rrf', k: 60 }
+     */
+    fusion: fusionSettingsSchema,
+    /** Supplies texts for retrieved ids (or pass `documentStore`). */
     getDocuments: z
       .custom<GetDocuments>((value) => typeof value === 'function', {
         message: 'must be a function (ids) => Promise<(document | undefined)[]>',
       })
       .optional(),
+    /** An object with `getDocuments(ids)`, such as a retrieval package's document store. */
     documentStore: z
       .custom<{ getDocuments: GetDocuments }>(
         (value) => isObject(value) && typeof value.getDocuments === 'function',
         { message: 'must be an object with getDocuments(ids)' },
       )
       .optional(),
-    stages: z.array(scoringStageSchema).default([]),
+    /** Ordered scoring stages: zero or more. */
+    stages: z.array(scoringStageSchema).readonly().default([]),
+    /**
+     * Length of the final ranking.
+     * @default 10
+     */
     topK: positiveInteger.default(10),
+    /** Latency budget per call, in milliseconds. */
     deadlineMs: z.number().positive().optional(),
+    /**
+     * On a passed deadline, return the best ranking so far with a warning, or throw
+     * `DeadlineExceededError`.
+     * @default 'return'
+     */
     onDeadline: z.enum(['return', 'throw']).default('return'),
   })
   .superRefine((settings, context) => {
@@ -141,71 +140,11 @@ export const cascadeSettingsSchema = z
     }
   });
 
-/** One scoring stage of a cascade. */
-export interface ScoringStageSettings {
-  /** The scorer; its `stageId` names the stage in reports and in `scores`. */
-  scorer: ScorerV1;
-  /** How many candidates this stage passes on. */
-  topK: number;
-  /**
-   * Candidates per `doScore` call; a pruning policy decides between batches.
-   * @default 32 with a pruning policy, else the whole input in one call (so the scorer can bucket
-   * by length across all of it)
-   */
-  batchSize?: number;
-  /**
-   * Batches in flight at once, to keep a scorer's worker pool busy. Pruning then decides between
-   * waves of this many batches.
-   * @default 1
-   */
-  concurrency?: number;
-  /** Early-stopping policy: `fixedDepth`, `scoreGap`, `relativeThreshold`, `patience`, `bounded`. */
-  prune?: PruningPolicy;
-}
+/** One scoring stage of a cascade, as a caller writes it. */
+export type ScoringStageSettings = z.input<typeof scoringStageSchema>;
 
-/** Settings of {@link createCascade}. */
-export interface CascadeSettings {
-  /**
-   * Retrievers, run concurrently and fused; `{ retriever, weight }` to weight one in fusion.
-   * Leave out to rank the candidates passed to each call.
-   */
-  retrievers?:
-    | RetrieverV1
-    | ReadonlyArray<RetrieverV1 | { retriever: RetrieverV1; weight?: number }>;
-  /**
-   * Depth asked of each retriever, and kept after fusion.
-   * @default 100
-   */
-  retrievalTopK?: number;
-  /**
-   * How retrievers are fused: reciprocal rank fusion, or weighted min-max normalized scores.
-   * @default { type: 'rrf', k: 60 }
-   */
-  fusion?:
-    | 'rrf'
-    | 'weighted'
-    | { type: 'rrf'; k?: number }
-    | { type: 'weighted'; normalization?: 'min-max' };
-  /** Supplies texts for retrieved ids (or pass `documentStore`). */
-  getDocuments?: GetDocuments;
-  /** An object with `getDocuments(ids)`, such as a retrieval package's document store. */
-  documentStore?: { getDocuments: GetDocuments };
-  /** Ordered scoring stages: zero or more. */
-  stages?: readonly ScoringStageSettings[];
-  /**
-   * Length of the final ranking.
-   * @default 10
-   */
-  topK?: number;
-  /** Latency budget per call, in milliseconds. */
-  deadlineMs?: number;
-  /**
-   * On a passed deadline, return the best ranking so far with a warning, or throw
-   * `DeadlineExceededError`.
-   * @default 'return'
-   */
-  onDeadline?: 'return' | 'throw';
-}
+/** Settings of `createCascade`. */
+export type CascadeSettings = z.input<typeof cascadeSettingsSchema>;
 
 /** {@link CascadeSettings} after validation and defaults. */
 export type ResolvedCascadeSettings = z.output<typeof cascadeSettingsSchema>;

@@ -6,8 +6,8 @@ import {
   type LatencySummary,
   perSecond,
   type StageCounters,
-  type StageReport,
 } from '@sieve/core';
+import type { StageReport } from './cascade-result.js';
 
 /** Throughput and latency of one stage, accumulated over calls. */
 export interface StageStats {
@@ -75,13 +75,14 @@ export function createStatsAccumulator() {
       stageOf(stageId, 'score').batchLatency.record(wallMs);
     },
     recordReport(report: StageReport) {
-      const stage = stageOf(report.stageId, report.kind, report.modelId);
+      const scoring = report.kind === 'score' ? report : undefined;
+      const stage = stageOf(report.stageId, report.kind, scoring?.modelId);
       addStageCounters(stage.counters, {
         calls: 1,
-        pairs: report.pairsScored,
-        pairsSkipped: report.pairsSkipped,
-        tokens: report.tokens ?? 0,
-        batches: report.batches,
+        pairs: scoring?.pairsScored ?? 0,
+        pairsSkipped: scoring?.pairsSkipped ?? 0,
+        tokens: scoring?.tokens ?? 0,
+        batches: scoring?.batches ?? 0,
         wallMs: report.wallMs,
       });
       stage.latency.record(report.wallMs);

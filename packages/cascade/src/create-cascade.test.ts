@@ -7,7 +7,13 @@ import {
 } from '@sieve/core';
 import { MockRetrieverV1, MockScorerV1 } from '@sieve/core/test';
 import { describe, expect, it, vi } from 'vitest';
-import { type CascadeEvent, createCascade, fixedDepth, patience } from './index.js';
+import {
+  type CascadeEvent,
+  createCascade,
+  fixedDepth,
+  patience,
+  type ScoringReport,
+} from './index.js';
 
 const corpus: SieveDocument[] = Array.from({ length: 40 }, (_, index) => ({
   id: `d${String(index).padStart(2, '0')}`,
@@ -95,7 +101,7 @@ describe('createCascade: composition', () => {
     });
     expect(first.pairsScored).toBe(20);
     expect(second.pairsScored).toBe(10);
-    expect(stage1!.pairsPerSecond).toBeGreaterThan(0);
+    expect((stage1 as ScoringReport).pairsPerSecond).toBeGreaterThan(0);
   });
 
   it('reranks caller candidates without retrievers, and never mutates them', async () => {

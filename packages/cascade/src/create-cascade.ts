@@ -2,28 +2,26 @@ import {
   assertDocuments,
   assertQuery,
   assertTopK,
-  type CascadeResult,
-  type CascadeWarning,
   DeadlineExceededError,
-  fuse,
   type GetDocuments,
   InvalidArgumentError,
   parseSettings,
-  perSecond,
-  type RankedCandidate,
-  type RetrievedCandidate,
   type SieveDocument,
-  StageError,
-  type StageReport,
   startTimer,
 } from '@sieve/core';
-import { type CallControl, createCallControl, raceAbort } from './call-control.js';
+import { createCallControl } from './call-control.js';
 import {
   type CascadeEventListener,
   type CascadeEventType,
   createEventHub,
   type EventHub,
 } from './cascade-events.js';
+import type {
+  CascadeResult,
+  CascadeWarning,
+  RankedCandidate,
+  StageReport,
+} from './cascade-result.js';
 import {
   type CascadeSettings,
   cascadeSettingsSchema,
@@ -34,6 +32,7 @@ import {
   createStatsAccumulator,
   type StatsAccumulator,
 } from './cascade-stats.js';
+import { runRetrievalStage } from './run-retrieval-stage.js';
 import { runScoringStage } from './run-scoring-stage.js';
 import type { WorkingCandidate } from './working-candidate.js';
 
@@ -118,6 +117,16 @@ export function createCascade(settings: CascadeSettings): Cascade {
   };
 }
 
+/** Per-call settings after validation, falling back to the cascade's. */
+interface CallSettings {
+  query: string;
+  topK: number;
+  retrievalTopK: number;
+  deadlineMs: number | undefined;
+  onDeadline: 'return' | 'throw';
+}
+
+/** One call: validate -> call control -> retrieval stage -> scoring stages -> result. */
 async function search(
   settings: ResolvedCascadeSettings,
   getDocuments: GetDocuments | undefined,
@@ -126,6 +135,104 @@ async function search(
   options: CascadeCallOptions,
 ): Promise<CascadeResult> {
   const elapsed = startTimer();
+  const call = validateCall(settings, options);
+  const { query, topK, deadlineMs, onDeadline } = call;
+  options.abortSignal?.throwIfAborted();
+
+  const control = createCallControl(options.abortSignal, deadlineMs);
+  const warnings: CascadeWarning[] = [];
+  const reports: StageReport[] = [];
+  const finish = (report: StageReport): void => {
+    const { stageId } = report;
+    reports.push(report);
+    stats.recordReport(report);
+    events.emit({ type: 'stage-end', query, report });
+    if (report.stopReason === 'deadline') {
+      if (onDeadline === 'throw') {
+        throw new DeadlineExceededError({ component, deadlineMs: deadlineMs ?? 0, stageId });
+      }
+      warnings.push({
+        type: 'deadline',
+        stageId,
+        message:
+          report.kind === 'retrieval'
+            ? `deadline of ${deadlineMs} ms passed before retriever '${stageId}' answered`
+            : `deadline of ${deadlineMs} ms passed during '${stageId}': ${report.pairsSkipped} of ${report.inputCount} candidates keep the previous stage's order`,
+      });
+    }
+  };
+
+  try {
+    let ranking: WorkingCandidate[];
+    let retrieval: CascadeResult['retrieval'];
+    if (options.candidates !== undefined) {
+      ranking = fromInputCandidates(options.candidates);
+    } else {
+      const outcome = await runRetrievalStage({
+        sources: settings.retrievers,
+        fusion: settings.fusion,
+        getDocuments,
+        query,
+        depth: call.retrievalTopK,
+        // Scoring stages read every candidate's text; without them only the result's are needed.
+        fetchCount: settings.stages.length > 0 ? call.retrievalTopK : topK,
+        deadlineMs,
+        control,
+        events,
+        finish,
+        warnings,
+      });
+      ranking = outcome.ranking;
+      retrieval = outcome.retrieval;
+    }
+
+    for (const stage of settings.stages) {
+      if (control.signal.aborted && !control.deadlineHit) throw control.signal.reason;
+      const outcome = await runScoringStage({
+        stage,
+        input: ranking,
+        query,
+        control,
+        events,
+        stats,
+      });
+      ranking = outcome.output;
+      finish(outcome.report);
+    }
+
+    const candidates: RankedCandidate[] = ranking.slice(0, topK).map((candidate, rank) => ({
+      id: candidate.id,
+      rank,
+      score: candidate.lastScore,
+      stageId: candidate.lastStageId,
+      scores: candidate.scores,
+      ...(candidate.document ? { document: candidate.document } : {}),
+    }));
+    const totalMs = elapsed();
+    stats.recordCall(totalMs);
+    return {
+      query,
+      candidates,
+      ...(retrieval ? { retrieval } : {}),
+      reports,
+      warnings,
+      totalMs,
+    };
+  } catch (error) {
+    if (control.signal.aborted && !control.deadlineHit && options.abortSignal?.aborted) {
+      throw options.abortSignal.reason;
+    }
+    throw error;
+  } finally {
+    control.dispose();
+  }
+}
+
+/** Checks one call's options against the cascade; throws `InvalidArgumentError` on bad input. */
+function validateCall(
+  settings: ResolvedCascadeSettings,
+  options: CascadeCallOptions,
+): CallSettings {
   if (options == null || typeof options !== 'object') {
     throw new InvalidArgumentError({
       component,
@@ -155,98 +262,15 @@ async function search(
       message: `onDeadline must be 'return' or 'throw', got ${String(onDeadline)}`,
     });
   }
-  options.abortSignal?.throwIfAborted();
-
-  const control = createCallControl(options.abortSignal, deadlineMs);
-  const warnings: CascadeWarning[] = [];
-  const reports: StageReport[] = [];
-  const finish = (report: StageReport): void => {
-    const { stageId } = report;
-    reports.push(report);
-    stats.recordReport(report);
-    events.emit({ type: 'stage-end', query, report });
-    if (report.stopReason === 'deadline') {
-      if (onDeadline === 'throw') {
-        throw new DeadlineExceededError({ component, deadlineMs: deadlineMs ?? 0, stageId });
-      }
-      warnings.push({
-        type: 'deadline',
-        stageId,
-        message:
-          report.kind === 'retrieval'
-            ? `deadline of ${deadlineMs} ms passed before retriever '${stageId}' answered`
-            : `deadline of ${deadlineMs} ms passed during '${stageId}': ${report.pairsSkipped} of ${report.inputCount} candidates keep the previous stage's order`,
-      });
-    }
-  };
-
-  try {
-    let ranking: WorkingCandidate[];
-    if (options.candidates !== undefined) {
-      ranking = fromInputCandidates(options.candidates);
-    } else if (settings.retrievers.length === 0) {
-      throw new InvalidArgumentError({
-        component,
-        argument: 'candidates',
-        message:
-          'this cascade has no retrievers: pass candidates to search(), or retrievers to createCascade()',
-      });
-    } else {
-      ranking = await retrieve(
-        settings,
-        query,
-        retrievalTopK,
-        deadlineMs,
-        control,
-        events,
-        finish,
-        warnings,
-      );
-      const needTexts = settings.stages.length > 0;
-      const toFetch = needTexts ? ranking : ranking.slice(0, topK);
-      if (getDocuments && toFetch.length > 0) {
-        ranking = await fetchDocuments(getDocuments, toFetch, control, warnings);
-      }
-    }
-
-    for (const stage of settings.stages) {
-      if (control.signal.aborted && !control.deadlineHit) throw control.signal.reason;
-      const stageId = stage.scorer.stageId;
-      if (control.deadlineHit) {
-        finish(skippedReport(stageId, stage.scorer.modelId, ranking.length));
-        continue;
-      }
-      const outcome = await runScoringStage({
-        stage,
-        input: ranking,
-        query,
-        control,
-        events,
-        stats,
-      });
-      ranking = outcome.output;
-      finish(outcome.report);
-    }
-
-    const candidates: RankedCandidate[] = ranking.slice(0, topK).map((candidate, rank) => ({
-      id: candidate.id,
-      rank,
-      score: candidate.lastScore,
-      stageId: candidate.lastStageId,
-      scores: candidate.scores,
-      ...(candidate.document ? { document: candidate.document } : {}),
-    }));
-    const totalMs = elapsed();
-    stats.recordCall(totalMs);
-    return { query, candidates, reports, warnings, totalMs };
-  } catch (error) {
-    if (control.signal.aborted && !control.deadlineHit && options.abortSignal?.aborted) {
-      throw options.abortSignal.reason;
-    }
-    throw error;
-  } finally {
-    control.dispose();
+  if (options.candidates === undefined && settings.retrievers.length === 0) {
+    throw new InvalidArgumentError({
+      component,
+      argument: 'candidates',
+      message:
+        'this cascade has no retrievers: pass candidates to search(), or retrievers to createCascade()',
+    });
   }
+  return { query, topK, retrievalTopK, deadlineMs, onDeadline };
 }
 
 function fromInputCandidates(input: readonly CascadeInputCandidate[]): WorkingCandidate[] {
@@ -267,190 +291,4 @@ function fromInputCandidates(input: readonly CascadeInputCandidate[]): WorkingCa
       lastScore: score,
     };
   });
-}
-
-/** Runs every retriever concurrently, reports each, and fuses what came back. */
-async function retrieve(
-  settings: ResolvedCascadeSettings,
-  query: string,
-  depth: number,
-  deadlineMs: number | undefined,
-  control: CallControl,
-  events: EventHub,
-  finish: (report: StageReport) => void,
-  warnings: CascadeWarning[],
-): Promise<WorkingCandidate[]> {
-  const results: Array<{ candidates: readonly RetrievedCandidate[]; wallMs: number } | undefined> =
-    settings.retrievers.map(() => undefined);
-  const runs = settings.retrievers.map(async ({ retriever }, index) => {
-    events.emit({
-      type: 'stage-start',
-      query,
-      stageId: retriever.stageId,
-      kind: 'retrieval',
-      inputCount: depth,
-    });
-    const elapsed = startTimer();
-    let candidates: readonly RetrievedCandidate[];
-    try {
-      candidates = await retriever.doRetrieve({ query, topK: depth, abortSignal: control.signal });
-    } catch (error) {
-      if (control.signal.aborted) throw control.signal.reason;
-      throw new StageError({
-        component,
-        stageId: retriever.stageId,
-        message: `retriever '${retriever.stageId}' failed: ${error instanceof Error ? error.message : String(error)}`,
-        cause: error,
-      });
-    }
-    results[index] = {
-      candidates: checkRetrieved(retriever.stageId, candidates),
-      wallMs: elapsed(),
-    };
-  });
-  try {
-    await raceAbort(Promise.all(runs), control.signal);
-  } catch (error) {
-    if (!control.deadlineHit) throw error;
-  }
-  const inputs: Array<{ candidates: readonly RetrievedCandidate[]; weight: number }> = [];
-  settings.retrievers.forEach(({ retriever, weight }, index) => {
-    const result = results[index];
-    const report: StageReport = {
-      stageId: retriever.stageId,
-      kind: 'retrieval',
-      inputCount: depth,
-      outputCount: result?.candidates.length ?? 0,
-      pairsScored: 0,
-      pairsSkipped: 0,
-      batches: 0,
-      wallMs: result?.wallMs ?? 0,
-      pairsPerSecond: 0,
-      stopReason: result ? 'complete' : 'deadline',
-    };
-    // A retriever cut by the deadline is reported; the others' results are fused.
-    if (result) inputs.push({ candidates: result.candidates, weight });
-    finish(report);
-  });
-  if (inputs.length === 0) {
-    // Nothing came back in time: there is no ranking to return.
-    throw new DeadlineExceededError({
-      component,
-      deadlineMs: deadlineMs ?? 0,
-      stageId: settings.retrievers[0]!.retriever.stageId,
-    });
-  }
-  if (inputs.length < settings.retrievers.length) {
-    warnings.push({
-      type: 'retriever-skipped',
-      stageId: 'retrieval',
-      message: `${settings.retrievers.length - inputs.length} retriever(s) did not answer before the deadline; fused the others`,
-    });
-  }
-  const rawScores = new Map<string, Record<string, number>>();
-  settings.retrievers.forEach(({ retriever }, index) => {
-    for (const candidate of results[index]?.candidates ?? []) {
-      const scores = rawScores.get(candidate.id) ?? {};
-      scores[retriever.stageId] = candidate.score;
-      rawScores.set(candidate.id, scores);
-    }
-  });
-  // One list needs no fusion: keep the retriever's own scores, which mean something to the user.
-  const fused = inputs.length === 1 ? [...inputs[0]!.candidates] : fuse(inputs, settings.fusion);
-  return fused.slice(0, depth).map(({ id, score }) => ({
-    id,
-    document: undefined,
-    scores: { ...rawScores.get(id), retrieval: score },
-    lastStageId: 'retrieval',
-    lastScore: score,
-  }));
-}
-
-function checkRetrieved(stageId: string, candidates: unknown): readonly RetrievedCandidate[] {
-  const fail = (message: string): never => {
-    throw new StageError({ component, stageId, message: `retriever '${stageId}' ${message}` });
-  };
-  if (!Array.isArray(candidates)) return fail('must return an array of { id, score }');
-  const seen = new Set<string>();
-  for (const [index, candidate] of candidates.entries()) {
-    const { id, score } = (candidate ?? {}) as { id?: unknown; score?: unknown };
-    if (typeof id !== 'string') fail(`returned a non-string id at position ${index}`);
-    if (typeof score !== 'number' || Number.isNaN(score)) {
-      fail(`returned a non-numeric score for '${String(id)}'`);
-    }
-    if (seen.has(id as string)) fail(`returned id '${String(id)}' twice`);
-    seen.add(id as string);
-  }
-  return candidates as RetrievedCandidate[];
-}
-
-/** Attaches documents; drops (with a warning) ids the store does not know. */
-async function fetchDocuments(
-  getDocuments: GetDocuments,
-  ranking: readonly WorkingCandidate[],
-  control: CallControl,
-  warnings: CascadeWarning[],
-): Promise<WorkingCandidate[]> {
-  const ids = ranking.map((candidate) => candidate.id);
-  let documents: ReadonlyArray<SieveDocument | undefined>;
-  try {
-    documents = await raceAbort(Promise.resolve(getDocuments(ids)), control.signal);
-  } catch (error) {
-    if (control.signal.aborted) throw control.signal.reason;
-    throw new StageError({
-      component,
-      stageId: 'documents',
-      message: `getDocuments failed: ${error instanceof Error ? error.message : String(error)}`,
-      cause: error,
-    });
-  }
-  if (!Array.isArray(documents) || documents.length !== ids.length) {
-    throw new StageError({
-      component,
-      stageId: 'documents',
-      message: `getDocuments must return one entry (or undefined) per id: asked ${ids.length}, got ${Array.isArray(documents) ? documents.length : 'no array'}`,
-    });
-  }
-  const kept: WorkingCandidate[] = [];
-  const missing: string[] = [];
-  ranking.forEach((candidate, index) => {
-    const document = documents[index];
-    if (document == null) {
-      missing.push(candidate.id);
-      return;
-    }
-    if (typeof document.text !== 'string') {
-      throw new InvalidArgumentError({
-        component,
-        argument: `documents['${candidate.id}'].text`,
-        message: `getDocuments returned a non-string text for id '${candidate.id}'`,
-      });
-    }
-    candidate.document = document;
-    kept.push(candidate);
-  });
-  if (missing.length > 0) {
-    warnings.push({
-      type: 'missing-document',
-      stageId: 'documents',
-      message: `getDocuments knows no document for ${missing.length} id(s) (${missing.slice(0, 5).join(', ')}); dropped them`,
-    });
-  }
-  return kept;
-}
-
-function skippedReport(stageId: string, modelId: string, inputCount: number): StageReport {
-  return {
-    stageId,
-    kind: 'score',
-    modelId,
-    inputCount,
-    outputCount: inputCount,
-    pairsScored: 0,
-    pairsSkipped: inputCount,
-    batches: 0,
-    wallMs: 0,
-    pairsPerSecond: perSecond(0, 0),
-    stopReason: 'deadline',
-  };
 }

@@ -4,7 +4,7 @@
 import { type CrossEncoder, createCrossEncoder } from '@sieve/rerank';
 import { createBm25Retriever, createMemoryDocumentStore } from '@sieve/retrieval';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bounded, calibrateScoreBound, createCascade } from './index.js';
+import { bounded, calibrateScoreBound, createCascade, type ScoringReport } from './index.js';
 
 const fixture = (name: string): string =>
   new URL(`../../onnx/src/__fixtures__/${name}/`, import.meta.url).pathname;
@@ -73,7 +73,9 @@ describe('cascade end to end: BM25 -> prefilter -> bounded pruning -> rerank', (
       expect(result.candidates.map((candidate) => candidate.id)).toEqual(
         reference.candidates.map((candidate) => candidate.id),
       );
-      const rerank = result.reports.find((report) => report.stageId === 'rerank')!;
+      const rerank = result.reports.find(
+        (report): report is ScoringReport => report.stageId === 'rerank',
+      )!;
       expect(rerank.pairsScored + rerank.pairsSkipped).toBe(rerank.inputCount);
       expect(rerank.stopReason === 'pruned').toBe(rerank.pairsSkipped > 0);
       expect(result.candidates[0]!.scores).toHaveProperty('prefilter');

@@ -1,4 +1,5 @@
-import { formatTable, type StageReport } from '@sieve/core';
+import { formatTable } from '@sieve/core';
+import type { StageReport } from './cascade-result.js';
 import type { CascadeStats } from './cascade-stats.js';
 
 /**
@@ -12,18 +13,33 @@ import type { CascadeStats } from './cascade-stats.js';
 export function formatStageReports(reports: readonly StageReport[]): string {
   return formatTable(
     ['stage', 'kind', 'in', 'out', 'pairs', 'skipped', 'batches', 'ms', 'pairs/s', 'stop'],
-    reports.map((report) => [
-      report.stageId,
-      report.kind,
-      String(report.inputCount),
-      String(report.outputCount),
-      String(report.pairsScored),
-      String(report.pairsSkipped),
-      String(report.batches),
-      report.wallMs.toFixed(1),
-      report.kind === 'score' ? report.pairsPerSecond.toFixed(0) : '-',
-      report.prunedBy ? `${report.stopReason} (${report.prunedBy})` : report.stopReason,
-    ]),
+    reports.map((report) =>
+      report.kind === 'score'
+        ? [
+            report.stageId,
+            report.kind,
+            String(report.inputCount),
+            String(report.outputCount),
+            String(report.pairsScored),
+            String(report.pairsSkipped),
+            String(report.batches),
+            report.wallMs.toFixed(1),
+            report.pairsPerSecond.toFixed(0),
+            report.prunedBy ? `${report.stopReason} (${report.prunedBy})` : report.stopReason,
+          ]
+        : [
+            report.stageId,
+            report.kind,
+            String(report.inputCount),
+            String(report.outputCount),
+            '-',
+            '-',
+            '-',
+            report.wallMs.toFixed(1),
+            '-',
+            report.stopReason,
+          ],
+    ),
   );
 }
 

@@ -1,15 +1,28 @@
 // Fusion lives in @sieve/core (the hybrid retriever uses it too); re-exported for convenience.
 export {
   type FusedCandidate,
+  type FusedRetrievalCandidate,
   type FusionInput,
   type FusionSettings,
   fuseReciprocalRank,
   fuseWeighted,
+  type SourceScore,
 } from '@sieve/core';
 export type { CascadeEvent, CascadeEventListener, CascadeEventType } from './cascade-events.js';
+export type {
+  CascadeResult,
+  CascadeWarning,
+  RankedCandidate,
+  RetrievalReport,
+  ScoringReport,
+  StageReport,
+  StageScores,
+  StageStopReason,
+} from './cascade-result.js';
 export {
   type CascadeSettings,
   cascadeSettingsSchema,
+  type ResolvedCascadeSettings,
   type ScoringStageSettings,
   scoringStageSchema,
 } from './cascade-settings.js';

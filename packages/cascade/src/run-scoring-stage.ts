@@ -1,6 +1,7 @@
-import { perSecond, StageError, type StageReport, startTimer } from '@sieve/core';
-import { type CallControl, raceAbort } from './call-control.js';
+import { perSecond, raceAbort, StageError, startTimer } from '@sieve/core';
+import type { CallControl } from './call-control.js';
 import type { EventHub } from './cascade-events.js';
+import type { ScoringReport } from './cascade-result.js';
 import type { ResolvedScoringStage } from './cascade-settings.js';
 import type { StatsAccumulator } from './cascade-stats.js';
 import type { WorkingCandidate } from './working-candidate.js';
@@ -9,13 +10,14 @@ import type { WorkingCandidate } from './working-candidate.js';
 export interface ScoringStageOutcome {
   /** Ranking passed to the next stage: scored candidates by score, then unscored in input order. */
   output: WorkingCandidate[];
-  report: StageReport;
+  report: ScoringReport;
 }
 
 /**
  * Runs one progressive scoring stage: scores `input` in its order, in waves of `concurrency`
  * batches, asking the pruning policy between waves whether to stop. On the deadline it keeps what
- * was scored; on the caller's abort or a scorer failure it throws.
+ * was scored (a stage reached after the deadline scores nothing and passes its input on); on the
+ * caller's abort or a scorer failure it throws.
  */
 export async function runScoringStage(options: {
   stage: ResolvedScoringStage;
@@ -29,6 +31,9 @@ export async function runScoringStage(options: {
   const { scorer } = stage;
   const stageId = scorer.stageId;
   const count = input.length;
+  if (control.deadlineHit) {
+    return { output: [...input], report: skippedReport(stageId, scorer.modelId, count) };
+  }
   events.emit({ type: 'stage-start', query, stageId, kind: 'score', inputCount: count });
   const elapsed = startTimer();
 
@@ -43,7 +48,7 @@ export async function runScoringStage(options: {
   let batches = 0;
   let tokens = 0;
   let tokensKnown = false;
-  let stopReason: StageReport['stopReason'] = 'complete';
+  let stopReason: ScoringReport['stopReason'] = 'complete';
 
   while (scoredCount < maxDepth) {
     if (batches > 0 && plan?.shouldStop?.({ scoredCount, scores, batchIndex: batches })) {
@@ -116,7 +121,7 @@ export async function runScoringStage(options: {
   }
 
   const wallMs = elapsed();
-  const report: StageReport = {
+  const report: ScoringReport = {
     stageId,
     kind: 'score',
     modelId: scorer.modelId,
@@ -179,4 +184,20 @@ async function scoreBatch(
       ? result.tokenCounts
       : undefined;
   return tokenCounts ? { scores, tokenCounts } : { scores };
+}
+
+function skippedReport(stageId: string, modelId: string, inputCount: number): ScoringReport {
+  return {
+    stageId,
+    kind: 'score',
+    modelId,
+    inputCount,
+    outputCount: inputCount,
+    pairsScored: 0,
+    pairsSkipped: inputCount,
+    batches: 0,
+    wallMs: 0,
+    pairsPerSecond: perSecond(0, 0),
+    stopReason: 'deadline',
+  };
 }

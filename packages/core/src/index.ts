@@ -16,11 +16,15 @@ export {
 export { formatTable } from './format/format-table.js';
 export {
   type FusedCandidate,
+  type FusedRetrievalCandidate,
   type FusionInput,
   type FusionSettings,
   fuse,
   fuseReciprocalRank,
+  fuseSources,
   fuseWeighted,
+  fusionSettingsSchema,
+  type SourceScore,
 } from './fusion.js';
 export { createLazyImport, type LazyImportOptions } from './lazy-import.js';
 export {
@@ -47,6 +51,20 @@ export {
 } from './measurement/stage-counters.js';
 export { monotonicNow, startTimer } from './measurement/timer.js';
 export { parseSettings } from './parse-settings.js';
+export { raceAbort } from './race-abort.js';
+export {
+  isRetriever,
+  type RetrievalSource,
+  type RetrievalSourceInput,
+  retrievalSourceSchema,
+  retrievalSourcesSchema,
+} from './retrieval/retrieval-source.js';
+export {
+  type RetrieveFromSourcesOptions,
+  retrieveFromSources,
+  type SourceRetrieval,
+} from './retrieval/retrieve-from-sources.js';
+export type { GetDocuments, SieveDocument } from './sieve-document.js';
 export type {
   EmbedderV1,
   EmbedderV1CallOptions,
@@ -63,13 +81,3 @@ export type {
   ScorerV1Document,
   ScorerV1Result,
 } from './spec/scorer-v1.js';
-export type {
-  CascadeResult,
-  CascadeWarning,
-  GetDocuments,
-  RankedCandidate,
-  SieveDocument,
-  StageReport,
-  StageScores,
-  StageStopReason,
-} from './types.js';

@@ -21,7 +21,11 @@ export {
 } from './dense/dense-retriever.js';
 export type { HnswIndex, HnswLib } from './dense/hnswlib.js';
 export { documentContents } from './document-contents.js';
-export { createHybridRetriever, type HybridRetrieverSettings } from './hybrid/hybrid-retriever.js';
+export {
+  createHybridRetriever,
+  type HybridRetrieverSettings,
+  hybridRetrieverSettingsSchema,
+} from './hybrid/hybrid-retriever.js';
 export {
   createMemoryDocumentStore,
   type DocumentStore,

@@ -157,9 +157,9 @@ export async function evaluateShape(
       ndcg += ndcgAtK(ranked, judged, 10);
       mrr += mrrAtK(ranked, judged, 10);
       recall += recallAtK(ranked, judged, 10);
-      const retrieved = await bm25.doRetrieve({ query, topK: shape.retrievalTopK });
+      // The result carries the retrieval ranking the stages started from: no second BM25 run.
       retrievalRecall += recallAtK(
-        retrieved.map((candidate) => candidate.id),
+        (result.retrieval ?? []).map((candidate) => candidate.id),
         judged,
         shape.retrievalTopK,
       );

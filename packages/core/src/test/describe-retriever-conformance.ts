@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { SieveDocument } from '../sieve-document.js';
 import type { RetrieverV1 } from '../spec/retriever-v1.js';
-import type { SieveDocument } from '../types.js';
 import { expectInvalidArgument } from './expect-invalid-argument.js';
 
 /** Options of {@link describeRetrieverConformance}. */

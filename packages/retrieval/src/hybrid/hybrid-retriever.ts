@@ -1,34 +1,50 @@
 import {
   assertQuery,
   assertTopK,
-  type FusionSettings,
-  fuse,
-  InvalidArgumentError,
+  fuseSources,
+  fusionSettingsSchema,
+  parseSettings,
   type RetrievedCandidate,
   type RetrieverV1,
   type RetrieverV1CallOptions,
-  StageError,
+  retrievalSourcesSchema,
+  retrieveFromSources,
 } from '@sieve/core';
+import { z } from 'zod';
+
+/** Schema of {@link HybridRetrieverSettings}. */
+export const hybridRetrieverSettingsSchema = z
+  .object({
+    /** Retrievers to run concurrently; `{ retriever, weight }` to weight one in fusion. */
+    retrievers: retrievalSourcesSchema.refine((sources) => sources.length > 0, {
+      message: 'pass one or more RetrieverV1 (or { retriever, weight } with weight > 0)',
+    }),
+    /**
+     * How the rankings are fused: reciprocal rank fusion, or weighted min-max normalized scores.
+     * @default { type: 'rrf', k: 60 }
+     */
+    fusion: fusionSettingsSchema,
+    /**
+     * Depth asked of each retriever, as a multiple of the call's topK (fusion needs more than topK
+     * from each to rank the union well).
+     * @default 2
+     */
+    depthFactor: z.number().positive().default(2),
+    /** @default 'hybrid' */
+    stageId: z.string().min(1).default('hybrid'),
+  })
+  .strict();
 
 /** Settings of {@link createHybridRetriever}. */
-export interface HybridRetrieverSettings {
-  /** Retrievers to run concurrently, optionally weighted. */
-  retrievers: ReadonlyArray<RetrieverV1 | { retriever: RetrieverV1; weight: number }>;
-  /** @default { type: 'rrf', k: 60 } */
-  fusion?: FusionSettings;
-  /**
-   * Depth asked of each retriever, as a multiple of the call's topK (fusion needs more than topK
-   * from each to rank the union well).
-   * @default 2
-   */
-  depthFactor?: number;
-  /** @default 'hybrid' */
-  stageId?: string;
-}
+export type HybridRetrieverSettings = z.input<typeof hybridRetrieverSettingsSchema>;
+
+const component = 'retrieval';
 
 /**
  * A retriever that runs several retrievers concurrently and fuses their rankings (reciprocal rank
- * fusion with k = 60 by default, or weighted min-max normalized scores), deduplicating ids.
+ * fusion with k = 60 by default, or weighted min-max normalized scores), deduplicating ids. The
+ * fan-out and the fusion are the cascade's own (`retrieveFromSources`, `fuseSources` in
+ * `@sieve/core`).
  *
  * @example
  * ```ts
@@ -39,53 +55,34 @@ export interface HybridRetrieverSettings {
 export function createHybridRetriever(settings: HybridRetrieverSettings): RetrieverV1 & {
   doRetrieve(options: RetrieverV1CallOptions): Promise<RetrievedCandidate[]>;
 } {
-  const entries = (settings.retrievers ?? []).map((entry) =>
-    'retriever' in entry ? entry : { retriever: entry, weight: 1 },
-  );
-  if (
-    entries.length === 0 ||
-    entries.some(
-      (entry) => typeof entry.retriever?.doRetrieve !== 'function' || !(entry.weight > 0),
-    )
-  ) {
-    throw new InvalidArgumentError({
-      component: 'retrieval',
-      argument: 'retrievers',
-      message: 'pass one or more RetrieverV1 (or { retriever, weight } with weight > 0)',
-    });
-  }
-  const fusion = settings.fusion ?? { type: 'rrf', k: 60 };
-  const depthFactor = settings.depthFactor ?? 2;
+  const {
+    retrievers: sources,
+    fusion,
+    depthFactor,
+    stageId,
+  } = parseSettings(hybridRetrieverSettingsSchema, settings, { component });
   return {
     specificationVersion: 'v1',
-    stageId: settings.stageId ?? 'hybrid',
+    stageId,
     async doRetrieve(options) {
-      const query = assertQuery(options.query, 'retrieval');
-      const topK = assertTopK(options.topK, 'retrieval');
-      const depth = Math.ceil(topK * depthFactor);
-      const results = await Promise.all(
-        entries.map(async ({ retriever, weight }) => {
-          try {
-            return {
-              candidates: await retriever.doRetrieve({
-                query,
-                topK: depth,
-                ...(options.abortSignal ? { abortSignal: options.abortSignal } : {}),
-              }),
-              weight,
-            };
-          } catch (error) {
-            if (options.abortSignal?.aborted) throw options.abortSignal.reason;
-            throw new StageError({
-              component: 'retrieval',
-              stageId: retriever.stageId,
-              message: `retriever '${retriever.stageId}' failed: ${(error as Error).message}`,
-              cause: error,
-            });
-          }
-        }),
+      const query = assertQuery(options.query, component);
+      const topK = assertTopK(options.topK, component);
+      const answers = await retrieveFromSources({
+        sources,
+        query,
+        topK: Math.ceil(topK * depthFactor),
+        ...(options.abortSignal ? { abortSignal: options.abortSignal } : {}),
+        component,
+      });
+      const fused = fuseSources(
+        answers.map(({ source, candidates }) => ({
+          stageId: source.retriever.stageId,
+          candidates,
+          weight: source.weight,
+        })),
+        fusion,
       );
-      return fuse(results, fusion).slice(0, topK);
+      return fused.slice(0, topK).map(({ id, score }) => ({ id, score }));
     },
   };
 }

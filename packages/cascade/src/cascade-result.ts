@@ -1,22 +1,4 @@
-/** A document of the corpus. The cascade reads `text`; `metadata` is passed through untouched. */
-export interface SieveDocument {
-  /** Unique id. */
-  id: string;
-  /** The text scorers read. */
-  text: string;
-  /** Optional title; retrievers may index it as a field. */
-  title?: string;
-  /** Caller data, never read or changed by Sieve. */
-  metadata?: Readonly<Record<string, unknown>>;
-}
-
-/**
- * Supplies document texts to the cascade. Returns one entry per id, in order; `undefined` for an
- * id it does not know (the cascade drops that candidate with a warning).
- */
-export type GetDocuments = (
-  ids: readonly string[],
-) => PromiseLike<ReadonlyArray<SieveDocument | undefined>>;
+import type { FusedRetrievalCandidate, SieveDocument } from '@sieve/core';
 
 /** Scores a candidate received, keyed by stage id (`retrieval` for the fused retrieval score). */
 export type StageScores = Readonly<Record<string, number>>;
@@ -37,18 +19,32 @@ export interface RankedCandidate {
   document?: SieveDocument;
 }
 
-/** Why a scoring stage scored fewer candidates than it was given. */
+/** Why a stage ended: `pruned` and `deadline` mean it passed on candidates it did not score. */
 export type StageStopReason = 'complete' | 'pruned' | 'deadline';
 
-/** What one stage did during one call. */
-export interface StageReport {
-  /** The stage id. */
+/** What one retriever did during one call. */
+export interface RetrievalReport {
+  /** The retriever's stage id. */
   stageId: string;
-  /** `retrieval` or `score`. */
-  kind: 'retrieval' | 'score';
-  /** The model, for scoring stages. */
-  modelId?: string;
-  /** Candidates the stage received (for retrieval: the depth asked of each retriever). */
+  kind: 'retrieval';
+  /** The depth asked of the retriever. */
+  inputCount: number;
+  /** Candidates it returned (0 when the deadline passed before it answered). */
+  outputCount: number;
+  /** Wall time until it answered, in milliseconds. */
+  wallMs: number;
+  /** `deadline` when it had not answered by the deadline. */
+  stopReason: 'complete' | 'deadline';
+}
+
+/** What one scoring stage did during one call. */
+export interface ScoringReport {
+  /** The stage id (its scorer's). */
+  stageId: string;
+  kind: 'score';
+  /** The scorer's model. */
+  modelId: string;
+  /** Candidates the stage received. */
   inputCount: number;
   /** Candidates it passed on. */
   outputCount: number;
@@ -56,7 +52,7 @@ export interface StageReport {
   pairsScored: number;
   /** Pairs not scored because a pruning policy stopped the stage (or the deadline did). */
   pairsSkipped: number;
-  /** Batches sent to the scorer. */
+  /** `doScore` calls made. */
   batches: number;
   /** Tokens processed, when the scorer reports them. */
   tokens?: number;
@@ -71,6 +67,9 @@ export interface StageReport {
   /** The pruning policy that stopped the stage, if one did. */
   prunedBy?: string;
 }
+
+/** What one stage did during one call: a retriever or a scoring stage (see `kind`). */
+export type StageReport = RetrievalReport | ScoringReport;
 
 /** A non-fatal problem met during a call. */
 export interface CascadeWarning {
@@ -88,7 +87,13 @@ export interface CascadeResult {
   query: string;
   /** The final ranking, best first, at most `topK` long. */
   candidates: RankedCandidate[];
-  /** One report per stage that ran, in order. */
+  /**
+   * The retrieval ranking the scoring stages started from (fused, at most the retrieval depth,
+   * before documents were fetched), with each retriever's own score and rank per candidate.
+   * Absent when the call passed `candidates` instead of retrieving.
+   */
+  retrieval?: FusedRetrievalCandidate[];
+  /** One report per retriever and scoring stage that ran, in order. */
   reports: StageReport[];
   /** Non-fatal problems. */
   warnings: CascadeWarning[];
