@@ -1,13 +1,11 @@
+import { createLatencyHistogram, type LatencyHistogram, type LatencySummary } from '@sieve/core';
+import type { StageReport } from './cascade-result.js';
 import {
   addStageCounters,
-  createLatencyHistogram,
   createStageCounters,
-  type LatencyHistogram,
-  type LatencySummary,
   perSecond,
   type StageCounters,
-} from '@sieve/core';
-import type { StageReport } from './cascade-result.js';
+} from './stage-counters.js';
 
 /** Throughput and latency of one stage, accumulated over calls. */
 export interface StageStats {

@@ -1,9 +1,10 @@
-import { perSecond, raceAbort, StageError, startTimer } from '@sieve/core';
+import { raceAbort, StageError, startTimer } from '@sieve/core';
 import type { CallControl } from './call-control.js';
 import type { EventHub } from './cascade-events.js';
 import type { ScoringReport } from './cascade-result.js';
 import type { ResolvedScoringStage } from './cascade-settings.js';
 import type { StatsAccumulator } from './cascade-stats.js';
+import { perSecond } from './stage-counters.js';
 import type { WorkingCandidate } from './working-candidate.js';
 
 /** What one scoring stage run produced. */

@@ -43,12 +43,6 @@ export {
   type ResourceSampler,
   type ResourceUsageSummary,
 } from './measurement/resource-sampler.js';
-export {
-  addStageCounters,
-  createStageCounters,
-  perSecond,
-  type StageCounters,
-} from './measurement/stage-counters.js';
 export { monotonicNow, startTimer } from './measurement/timer.js';
 export { parseSettings } from './parse-settings.js';
 export { raceAbort } from './race-abort.js';

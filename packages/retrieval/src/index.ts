@@ -1,6 +1,7 @@
 export {
   type Analyzer,
   type AnalyzerSettings,
+  analyzerSettingsSchema,
   createAnalyzer,
   englishStopWords,
 } from './bm25/analyzer.js';

@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import { createEventLoopLagMonitor } from './event-loop-lag-monitor.js';
 import { createLatencyHistogram } from './latency-histogram.js';
 import { createResourceSampler } from './resource-sampler.js';
-import { addStageCounters, createStageCounters, perSecond } from './stage-counters.js';
 import { startTimer } from './timer.js';
 
 const busyWait = (milliseconds: number): void => {
@@ -51,15 +50,7 @@ describe('latency histogram', () => {
   });
 });
 
-describe('counters and timer', () => {
-  it('adds counters and computes rates', () => {
-    const counters = addStageCounters(createStageCounters(), { calls: 1, pairs: 50, wallMs: 500 });
-    addStageCounters(counters, { pairs: 50, tokens: 10 });
-    expect(counters).toMatchObject({ calls: 1, pairs: 100, tokens: 10, wallMs: 500 });
-    expect(perSecond(counters.pairs, counters.wallMs)).toBe(200);
-    expect(perSecond(5, 0)).toBe(0);
-  });
-
+describe('timer', () => {
   it('measures elapsed time monotonically', () => {
     const elapsed = startTimer();
     busyWait(5);

@@ -1,18 +1,24 @@
 import { stemmer } from 'stemmer';
+import { z } from 'zod';
 
-/** Settings of {@link createAnalyzer}. */
-export interface AnalyzerSettings {
+/** Schema of {@link AnalyzerSettings}. */
+export const analyzerSettingsSchema = z.object({
   /** @default true */
-  lowercase?: boolean;
+  lowercase: z.boolean().optional(),
   /**
    * Words to drop: `'english'` (Lucene's English stop set, as Pyserini's default analyzer uses),
    * a custom list, or `false`.
    * @default 'english'
    */
-  stopWords?: 'english' | readonly string[] | false;
+  stopWords: z
+    .union([z.literal('english'), z.literal(false), z.array(z.string()).readonly()])
+    .optional(),
   /** Porter stemming (npm `stemmer`). @default true */
-  stem?: boolean;
-}
+  stem: z.boolean().optional(),
+});
+
+/** Settings of {@link createAnalyzer}. */
+export type AnalyzerSettings = z.input<typeof analyzerSettingsSchema>;
 
 /** Turns a text into index terms. */
 export type Analyzer = (text: string) => string[];

@@ -14,13 +14,22 @@ import { z } from 'zod';
 import { assertKnownIds } from '../assert-known-ids.js';
 import { documentContents } from '../document-contents.js';
 import { readChecked, writeChecked } from '../persistence/atomic-file.js';
-import { type Analyzer, createAnalyzer } from './analyzer.js';
+import { type Analyzer, analyzerSettingsSchema, createAnalyzer } from './analyzer.js';
 
 /** Schema of {@link Bm25RetrieverSettings}. */
 export const bm25RetrieverSettingsSchema = z.object({
+  /** @default 'bm25' */
   stageId: z.string().min(1).default('bm25'),
+  /** Term-frequency saturation. @default 0.9 (Pyserini's default) */
   k1: z.number().min(0).default(0.9),
+  /** Length normalization, 0..1. @default 0.4 (Pyserini's default) */
   b: z.number().min(0).max(1).default(0.4),
+  /**
+   * Weight of each indexed field: `contents` (title and text together, as Pyserini's flat BEIR
+   * indexes), `title`, `text`. Each field is scored with BM25 and the scores are summed with
+   * these weights. A missing or 0 weight leaves a field out.
+   * @default { contents: 1 }
+   */
   fields: z
     .object({
       contents: z.number().min(0).optional(),
@@ -32,33 +41,12 @@ export const bm25RetrieverSettingsSchema = z.object({
       'give at least one field a weight > 0',
     )
     .default({ contents: 1 }),
-  analyzer: z
-    .object({
-      lowercase: z.boolean().optional(),
-      stopWords: z.union([z.literal('english'), z.literal(false), z.array(z.string())]).optional(),
-      stem: z.boolean().optional(),
-    })
-    .default({}),
+  /** Analyzer: lower-casing, English stop words, Porter stemming (all on by default). */
+  analyzer: analyzerSettingsSchema.default({}),
 });
 
 /** Settings of {@link createBm25Retriever}. */
-export interface Bm25RetrieverSettings {
-  /** @default 'bm25' */
-  stageId?: string;
-  /** Term-frequency saturation. @default 0.9 (Pyserini's default) */
-  k1?: number;
-  /** Length normalization, 0..1. @default 0.4 (Pyserini's default) */
-  b?: number;
-  /**
-   * Weight of each indexed field: `contents` (title and text together, as Pyserini's flat BEIR
-   * indexes), `title`, `text`. Each field is scored with BM25 and the scores are summed with
-   * these weights. A missing or 0 weight leaves a field out.
-   * @default { contents: 1 }
-   */
-  fields?: { contents?: number; title?: number; text?: number };
-  /** Analyzer: lower-casing, English stop words, Porter stemming (all on by default). */
-  analyzer?: { lowercase?: boolean; stopWords?: 'english' | false | string[]; stem?: boolean };
-}
+export type Bm25RetrieverSettings = z.input<typeof bm25RetrieverSettingsSchema>;
 
 /** A BM25 retriever with an index you can add to, remove from, and save. */
 export interface Bm25Retriever extends RetrieverV1 {

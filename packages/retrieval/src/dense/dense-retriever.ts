@@ -21,46 +21,41 @@ import { documentContents } from '../document-contents.js';
 import { readChecked, writeChecked } from '../persistence/atomic-file.js';
 import { type HnswIndex, type HnswLib, loadHnswLib } from './hnswlib.js';
 
-/** Schema of {@link DenseRetrieverSettings}. */
+/**
+ * Schema of the index settings of {@link DenseRetrieverSettings}: the part saved with the index
+ * (the embedder and the `hnswlib-node` module are objects, passed beside it).
+ */
 export const denseRetrieverSettingsSchema = z.object({
-  stageId: z.string().min(1).default('dense'),
-  space: z.enum(['cosine', 'ip']).default('cosine'),
-  m: z.number().int().min(2).default(32),
-  efConstruction: z.number().int().positive().default(400),
-  efSearch: z.number().int().positive().default(1000),
-  seed: z.number().int().default(100),
-  search: z.enum(['hnsw', 'exact']).default('hnsw'),
-  embedBatchSize: z.number().int().positive().default(64),
-});
-
-/** Settings of {@link createDenseRetriever}. */
-export interface DenseRetrieverSettings {
-  /** Embeds documents and queries. */
-  embedder: EmbedderV1;
   /** @default 'dense' */
-  stageId?: string;
+  stageId: z.string().min(1).default('dense'),
   /** `cosine` (vectors normalized) or inner product. @default 'cosine' */
-  space?: 'cosine' | 'ip';
+  space: z.enum(['cosine', 'ip']).default('cosine'),
   /**
    * HNSW links per node. The defaults (M 32, efConstruction 400, efSearch 1000) reach recall@10
    * >= 0.99 against exact search even on crowded embeddings (BENCHMARKS.md); lower them for speed
    * on large corpora with well-spread embeddings.
    * @default 32
    */
-  m?: number;
+  m: z.number().int().min(2).default(32),
   /** @default 400 */
-  efConstruction?: number;
+  efConstruction: z.number().int().positive().default(400),
   /** Candidate list size at query time (at least topK is used). @default 1000 */
-  efSearch?: number;
+  efSearch: z.number().int().positive().default(1000),
   /** @default 100 */
-  seed?: number;
+  seed: z.number().int().default(100),
   /** `hnsw`, or `exact` (flat scan: small corpora, and the reference for recall). @default 'hnsw' */
-  search?: 'hnsw' | 'exact';
+  search: z.enum(['hnsw', 'exact']).default('hnsw'),
   /** Texts per embedder call while indexing. @default 64 */
-  embedBatchSize?: number;
+  embedBatchSize: z.number().int().positive().default(64),
+});
+
+/** Settings of {@link createDenseRetriever}: the index settings, the embedder and, optionally, hnswlib. */
+export type DenseRetrieverSettings = z.input<typeof denseRetrieverSettingsSchema> & {
+  /** Embeds documents and queries: any {@link EmbedderV1}, e.g. `createOnnxEmbedder` of `@sieve/onnx`. */
+  embedder: EmbedderV1;
   /** An `hnswlib-node` module to use instead of importing it. */
   hnswlib?: HnswLib;
-}
+};
 
 /** A dense retriever over an HNSW index (and an exact flat scan). */
 export interface DenseRetriever extends RetrieverV1 {
@@ -101,7 +96,7 @@ interface SavedDense {
  *
  * @example
  * ```ts
- * const embedder = await createOnnxEmbedder({ model: 'Xenova/all-MiniLM-L6-v2' });
+ * const embedder = await createOnnxEmbedder({ model: 'Xenova/all-MiniLM-L6-v2' }); // @sieve/onnx
  * const dense = await createDenseRetriever({ embedder });
  * await dense.add(corpus);
  * await dense.doRetrieve({ query: 'aspirin', topK: 10 });
