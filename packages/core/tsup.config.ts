@@ -1,11 +1,6 @@
-import { defineConfig } from 'tsup';
+import { packageBuild } from '../../tools/tsup-package.js';
 
-export default defineConfig({
+export default packageBuild({
   entry: { index: 'src/index.ts', 'test/index': 'src/test/index.ts' },
-  format: ['esm'],
-  dts: true,
-  sourcemap: true,
-  clean: true,
-  target: 'node20',
   external: ['vitest'],
 });

@@ -1,15 +1,8 @@
-import { defineConfig } from 'tsup';
+import { packageBuild } from '../../tools/tsup-package.js';
 
-export default defineConfig({
+export default packageBuild({
   // The worker is its own entry: worker_threads loads it by file URL.
-  entry: {
-    index: 'src/index.ts',
-    'inference-worker': 'src/workers/inference-worker.ts',
-  },
-  format: ['esm'],
+  entry: { index: 'src/index.ts', 'inference-worker': 'src/workers/inference-worker.ts' },
   dts: { entry: { index: 'src/index.ts' } },
-  sourcemap: true,
-  clean: true,
-  target: 'node20',
   external: ['onnxruntime-node'],
 });

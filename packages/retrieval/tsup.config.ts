@@ -1,12 +1,4 @@
-import { defineConfig } from 'tsup';
+import { packageBuild } from '../../tools/tsup-package.js';
 
-export default defineConfig({
-  entry: { index: 'src/index.ts' },
-  format: ['esm'],
-  dts: true,
-  sourcemap: true,
-  clean: true,
-  target: 'node20',
-  // An optional peer, imported lazily: never bundled.
-  external: ['hnswlib-node'],
-});
+// An optional peer, imported lazily: never bundled.
+export default packageBuild({ external: ['hnswlib-node'] });
