@@ -5,18 +5,21 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { InvalidArgumentError, SieveError } from '@sieve/core';
-import type { Dtype } from '@sieve/onnx';
+import { type Dtype, dtypes } from '@sieve/onnx';
 import { benchDense } from './bench/dense.js';
 import { benchGemm } from './bench/gemm.js';
 import { benchInt8 } from './bench/int8.js';
-import { benchRerank, type RerankWorkloadName, runBenchChild } from './bench/rerank.js';
-import { renderResultCharts } from './charts/render-result-charts.js';
-import { createCliContext } from './cli-context.js';
+import { benchRerank, rerankWorkloads } from './bench/rerank.js';
+import { runBenchChild } from './bench/strategy-child.js';
 import { runDemo } from './demo.js';
 import { defaultEvalShape, defaultSweep } from './evaluate/cascade-shape.js';
 import { runEvaluation } from './evaluate/run-evaluation.js';
+import { renderSavedCharts } from './render-saved-charts.js';
+import type { RerankWorkloadName } from './results/rerank-bench-result.js';
+import { type CliContext, createCliContext } from './support/cli-context.js';
+import { parsePositiveInteger } from './support/positive-integer.js';
 
-/** The help text. */
+/** The help text `sieve --help` prints: every command and option. */
 export const usage = `sieve: Sieve's demo, benchmarks and evaluation
 
 usage:
@@ -75,10 +78,14 @@ const usageError = (message: string): InvalidArgumentError =>
     message: `${message}; see sieve --help`,
   });
 
+/** `a, b or c` */
+const either = (values: readonly string[]): string =>
+  `${values.slice(0, -1).join(', ')} or ${values.at(-1)}`;
+
 function positiveInteger(value: string | undefined, name: string): number | undefined {
   if (value === undefined) return undefined;
-  const number = Number(value);
-  if (!Number.isSafeInteger(number) || number < 1) {
+  const number = parsePositiveInteger(value);
+  if (number === undefined) {
     throw usageError(`--${name} must be a positive integer, got '${value}'`);
   }
   return number;
@@ -86,13 +93,23 @@ function positiveInteger(value: string | undefined, name: string): number | unde
 
 function dtypeOption(value: string | undefined, name: string): Dtype | undefined {
   if (value === undefined) return undefined;
-  if (value !== 'fp32' && value !== 'int8' && value !== 'fp16') {
-    throw usageError(`--${name} must be fp32, int8 or fp16, got '${value}'`);
+  if (!(dtypes as readonly string[]).includes(value)) {
+    throw usageError(`--${name} must be ${either(dtypes)}, got '${value}'`);
   }
-  return value;
+  return value as Dtype;
 }
 
-/** Runs the command line `argv` (without node and the script); returns the exit code. */
+const workloadNames = Object.keys(rerankWorkloads) as RerankWorkloadName[];
+
+/**
+ * Runs the command line `argv` (without node and the script) and returns the exit code: 0 done,
+ * 1 failed, 2 bad usage (the message on stderr says what was wrong and how to fix it).
+ *
+ * @example
+ * ```ts
+ * process.exitCode = await main(['eval', '--queries', '50', '--json']);
+ * ```
+ */
 export async function main(argv: readonly string[]): Promise<number> {
   if (argv[0] === '__bench-child') return runBenchChild();
   let parsed: ReturnType<typeof parseArgs<{ options: typeof options; allowPositionals: true }>>;
@@ -145,7 +162,7 @@ type Values = ReturnType<
 async function dispatch(
   positionals: readonly string[],
   values: Values,
-  context: ReturnType<typeof createCliContext>,
+  context: CliContext,
 ): Promise<unknown> {
   const [command, sub] = positionals;
   const shapes = (fallback: string[]): string[] =>
@@ -173,7 +190,7 @@ async function dispatch(
     case 'chart':
       if (sub === undefined) throw usageError('sieve chart needs the path of a saved result');
       noExtra(2);
-      return renderResultCharts(context, resolve(process.env.INIT_CWD ?? process.cwd(), sub));
+      return renderSavedCharts(context, resolve(process.env.INIT_CWD ?? process.cwd(), sub));
     case 'eval':
       noExtra(1);
       return runEvaluation(context, {
@@ -193,11 +210,13 @@ async function dispatch(
         });
       const rerank = () => {
         const workload = values.workload ?? 'study';
-        if (!['study', 'scifact', 'both'].includes(workload)) {
-          throw usageError(`--workload must be study, scifact or both, got '${workload}'`);
+        if (workload !== 'both' && !(workloadNames as string[]).includes(workload)) {
+          throw usageError(
+            `--workload must be ${either([...workloadNames, 'both'])}, got '${workload}'`,
+          );
         }
         return benchRerank(context, {
-          workloads: workload === 'both' ? ['study', 'scifact'] : [workload as RerankWorkloadName],
+          workloads: workload === 'both' ? workloadNames : [workload as RerankWorkloadName],
           ...optional(
             'strategies',
             values.strategies

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { runDemo } from './demo.js';
 import { loadDemoCorpus } from './demo-corpus.js';
-import { fixtureModels, testContext } from './test-context.js';
+import { fixtureModels, testContext } from './support/test-context.js';
 
 describe('sieve demo', () => {
   it('ships a corpus cut from the documentation', () => {

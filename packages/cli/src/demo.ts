@@ -6,7 +6,6 @@
  * Models come from the Hugging Face hub (Xenova/ ONNX ports) or `--models DIR`; whatever cannot
  * be had is said and left out, down to BM25 alone.
  */
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   type CascadeSettings,
@@ -24,8 +23,9 @@ import {
   createDenseRetriever,
   createMemoryDocumentStore,
 } from '@sieve/retrieval';
-import type { CliContext } from './cli-context.js';
 import { loadDemoCorpus } from './demo-corpus.js';
+import type { CliContext } from './support/cli-context.js';
+import { isGeneratedModel } from './support/generated-model.js';
 
 /** Queries the demo runs when none are given. */
 export const demoQueries = [
@@ -36,15 +36,29 @@ export const demoQueries = [
 
 /** What the demo returns (and prints as JSON with `--json`). */
 export interface DemoResult {
+  /** The stages that ran, retrievers first: `['bm25', 'dense', 'prefilter', 'rerank']` at best. */
   stages: string[];
+  /** What could not be had and was left out, with the reason. */
   skipped: string[];
+  /** Each query's top 3, rank from 1. */
   queries: Array<{
     query: string;
     results: Array<{ rank: number; id: string; score: number; title?: string }>;
   }>;
 }
 
-/** Runs the demo; `queries` replaces the built-in ones. */
+/**
+ * Runs the demo (`sieve demo`): Sieve's documentation through the full cascade, printing each
+ * query's ranked passages and the per-stage table; `queries` replaces the built-in ones. Models
+ * come from `context.modelsDir` when `--models` was given, else from the Hugging Face hub; what
+ * cannot be had is left out (down to BM25 alone) and listed in `skipped`.
+ *
+ * @default queries: three questions about Sieve (`demoQueries`)
+ * @example
+ * ```ts
+ * const { queries } = await runDemo(createCliContext({}), ['what does pruning do']);
+ * ```
+ */
 export async function runDemo(context: CliContext, queries = demoQueries): Promise<DemoResult> {
   const corpus = loadDemoCorpus();
   const bm25 = createBm25Retriever();
@@ -59,10 +73,7 @@ export async function runDemo(context: CliContext, queries = demoQueries): Promi
   const skipped: string[] = [];
   const reason = (error: unknown): string =>
     (SieveError.isInstance(error) ? error.message : String(error)).split(';')[0]!;
-  if (
-    local &&
-    existsSync(join(context.modelsDir, 'ms-marco-MiniLM-L-6-v2', 'SIEVE_GENERATED.txt'))
-  ) {
+  if (local && isGeneratedModel(join(context.modelsDir, 'ms-marco-MiniLM-L-6-v2'))) {
     context.print(
       `note: ${context.modelsDir} holds random-weight benchmark models: the rankings below are meaningless`,
     );

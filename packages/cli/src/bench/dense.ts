@@ -8,9 +8,9 @@
 import { createLatencyHistogram } from '@sieve/core';
 import { createOnnxEmbedder } from '@sieve/onnx';
 import { createDenseRetriever, documentContents, loadBeirDataset } from '@sieve/retrieval';
-import { benchInputsHint, type CliContext, requirePaths } from '../cli-context.js';
-import { describeMachine, machineLine } from '../machine.js';
-import { saveResult } from '../results.js';
+import { saveResult } from '../results/save-result.js';
+import { benchInputsHint, type CliContext, requirePaths } from '../support/cli-context.js';
+import { describeMachine, machineLine } from '../support/machine.js';
 import { machineRoofline } from './gemm.js';
 
 /** `sieve bench dense`: embedding throughput, HNSW build, latency and recall against exact search. */

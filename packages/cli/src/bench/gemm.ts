@@ -6,30 +6,11 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { InvalidArgumentError } from '@sieve/core';
 import { loadOnnxRuntime } from '@sieve/onnx';
-import type { CliContext } from '../cli-context.js';
-import { describeMachine, type MachineInfo, machineLine } from '../machine.js';
-import { latestResult, saveResult } from '../results.js';
-
-/** One measured GEMM shape. */
-export interface GemmRow {
-  dtype: 'fp32' | 'int8';
-  m: number;
-  k: number;
-  n: number;
-  threads: number;
-  gops: number;
-}
-
-/** Best GOP/s per `dtype/threads`, e.g. `int8/2`. */
-export type Roofline = Record<string, number>;
-
-/** A saved GEMM result. */
-export interface GemmResult {
-  benchmark: 'gemm';
-  machine: MachineInfo;
-  rows: GemmRow[];
-  roofline: Roofline;
-}
+import type { GemmResult, GemmRow, Roofline } from '../results/gemm-result.js';
+import { latestResult } from '../results/read-result.js';
+import { saveResult } from '../results/save-result.js';
+import type { CliContext } from '../support/cli-context.js';
+import { describeMachine, machineLine } from '../support/machine.js';
 
 const shapes: Array<[number, number]> = [
   [384, 384],

@@ -6,9 +6,9 @@
  * sieve bench int8 [--queries N]
  */
 import { createCrossEncoder } from '@sieve/rerank';
-import { benchInputsHint, type CliContext, requirePaths } from '../cli-context.js';
-import { describeMachine } from '../machine.js';
-import { saveResult } from '../results.js';
+import { saveResult } from '../results/save-result.js';
+import { benchInputsHint, type CliContext, requirePaths } from '../support/cli-context.js';
+import { describeMachine } from '../support/machine.js';
 import { machineRoofline } from './gemm.js';
 import { beirWorkload } from './workload.js';
 

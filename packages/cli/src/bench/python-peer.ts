@@ -2,7 +2,8 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { StrategyMeasurement } from './run-strategy.js';
+import type { StrategyMeasurement } from '../results/strategy-measurement.js';
+import { childExitError } from './child-exit-error.js';
 
 /** The peer script, shipped with the package. */
 const peerScript = fileURLToPath(new URL('../../python/cross_encoder_peer.py', import.meta.url));
@@ -74,10 +75,6 @@ export async function runPythonPeer(job: {
     child.on('error', fail);
     child.on('close', done);
   });
-  if (code !== 0) {
-    throw new Error(
-      `the Python peer exited with ${code}: ${stderr.trim().split('\n').slice(-3).join(' | ')}`,
-    );
-  }
+  if (code !== 0) throw childExitError('the Python peer', code, stderr);
   return JSON.parse(stdout) as StrategyMeasurement;
 }

@@ -2,8 +2,8 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { InvalidArgumentError } from '@sieve/core';
 import { describe, expect, it } from 'vitest';
-import { renderResultCharts } from '../charts/render-result-charts.js';
-import { fixtureModels, testContext } from '../test-context.js';
+import { renderSavedCharts } from '../render-saved-charts.js';
+import { fixtureModels, testContext } from '../support/test-context.js';
 import { benchRerank, formatRerankTable } from './rerank.js';
 import type { RerankWorkload } from './workload.js';
 
@@ -81,7 +81,7 @@ describe('sieve bench rerank (tiny models, in process)', () => {
         .split('/')
         .pop()!,
     );
-    const again = renderResultCharts(context, savedFile);
+    const again = renderSavedCharts(context, savedFile);
     expect(again.study).toBe(result.charts.study);
     expect(readFileSync(again.study!, 'utf8')).toBe(chart);
     const table = formatRerankTable(result.rows);

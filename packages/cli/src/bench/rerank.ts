@@ -3,40 +3,42 @@
  * in one run, each in a fresh process (clean memory high-water mark, no shared warm-up), with the
  * peers on the same model files and thread count.
  */
-import { fork } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { formatTable, InvalidArgumentError } from '@sieve/core';
-import { rerankChartSvg } from '../charts/render-result-charts.js';
-import { benchInputsHint, type CliContext, requirePaths } from '../cli-context.js';
-import { describeMachine, type MachineInfo, machineLine } from '../machine.js';
-import { runStamp, saveResult, saveResultFile } from '../results.js';
+import { rerankChart } from '../charts/rerank-chart.js';
+import type {
+  RerankBenchResult,
+  RerankRow,
+  RerankWorkloadName,
+} from '../results/rerank-bench-result.js';
+import { runStamp, saveResult, saveResultFile } from '../results/save-result.js';
+import type { StrategyMeasurement } from '../results/strategy-measurement.js';
+import { benchInputsHint, type CliContext, requirePaths } from '../support/cli-context.js';
+import { isGeneratedModel } from '../support/generated-model.js';
+import { describeMachine, machineLine } from '../support/machine.js';
 import { operationsPerPair, shapeOf } from './flops.js';
-import { machineRoofline, type Roofline } from './gemm.js';
+import { machineRoofline } from './gemm.js';
 import { findPeerPython, runPythonPeer } from './python-peer.js';
-import { type RerankStrategy, rerankStrategies } from './rerank-strategies.js';
-import {
-  importTransformersJs,
-  runStrategyInProcess,
-  type StrategyMeasurement,
-} from './run-strategy.js';
+import { rerankStrategies } from './rerank-strategies.js';
+import { importTransformersJs, runStrategyInProcess } from './run-strategy.js';
+import { canRunInChild, runInChild } from './strategy-child.js';
 import { beirWorkload, pairCount, type RerankWorkload } from './workload.js';
 
-/** The two workloads of the issue: the study's 10 x 30, and 100 x 100 SciFact test pairs. */
+/** The size of each workload: the study's 10 x 30, and 100 x 100 SciFact test pairs. */
 export const rerankWorkloads = {
   study: { queries: 10, candidates: 30 },
   scifact: { queries: 100, candidates: 100 },
-} as const;
-export type RerankWorkloadName = keyof typeof rerankWorkloads;
+} as const satisfies Record<RerankWorkloadName, { queries: number; candidates: number }>;
 
 /** Options of {@link benchRerank}. */
 export interface RerankBenchOptions {
+  /** `study` (10 queries x 30 BM25 candidates) and/or `scifact` (100 x 100). */
   workloads: RerankWorkloadName[];
-  /** Strategy ids to run (all when undefined). */
+  /** Strategy ids to run (all when undefined), e.g. `row-wise`, `sieve-int8`. */
   strategies?: string[];
-  /** Measured passes per strategy; the median is reported. */
+  /** Measured passes per strategy, after a warm-up; the median is reported. */
   repeats: number;
   /** Model folder name under the models folder. @default 'ms-marco-MiniLM-L-6-v2' */
   model?: string;
@@ -44,51 +46,25 @@ export interface RerankBenchOptions {
   python?: string;
   /** Run each strategy in its own process. @default true when the built CLI is present */
   isolate?: boolean;
-  /** Workloads built elsewhere (tests), by name; skips the dataset. */
+  /** Workloads built elsewhere, by name (queries with their candidates); skips the dataset. */
   workloadData?: Partial<Record<RerankWorkloadName, RerankWorkload[]>>;
 }
 
-/** One row of the result table. */
-export interface RerankRow {
-  workload: RerankWorkloadName;
-  strategy: RerankStrategy;
-  status: 'ok' | 'skipped' | 'failed';
-  /** Why it was skipped or failed. */
-  reason?: string;
-  measurement?: Omit<StrategyMeasurement, 'scores' | 'tokenCounts'>;
-  pairsPerSecond?: number;
-  /** Row-wise time / this time. */
-  speedupOverRowWise?: number;
-  /** Model operations per second (multiply-add = 2) of the pairs' true lengths. */
-  gops?: number;
-  /** gops / the machine's best GEMM rate for this dtype on all cores. */
-  fractionOfRoofline?: number;
-  /** Largest |score - row-wise score| over all pairs: same model, same answer? */
-  maxAbsDiffFromRowWise?: number;
-}
-
-/** What `sieve bench rerank` saves. */
-export interface RerankBenchResult {
-  benchmark: 'rerank';
-  machine: MachineInfo;
-  roofline: Roofline | null;
-  model: string;
-  /** Mean tokens per pair after truncation (null when no Sieve strategy ran to count them). */
-  workloads: Array<{
-    name: RerankWorkloadName;
-    queries: number;
-    pairs: number;
-    meanTokens: number | null;
-  }>;
-  rows: RerankRow[];
-  /** Bar chart (SVG) per workload. */
-  charts: Record<string, string>;
-}
-
-const childEntry = fileURLToPath(new URL('../bin/sieve.js', import.meta.url));
-const childBuilt = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
-
-/** Runs the strategies on the workloads and prints, saves and returns the table. */
+/**
+ * `sieve bench rerank`: runs every strategy (the study's, int8, length bucketing, Sieve's
+ * defaults, Transformers.js and sentence-transformers peers) on the same pairs of each workload,
+ * then prints, saves (JSON and one bar chart per workload) and returns the table. A peer that
+ * cannot run is skipped with the reason; a strategy that fails is marked failed.
+ *
+ * @example
+ * ```ts
+ * const result = await benchRerank(createCliContext({ models: './models' }), {
+ *   workloads: ['study'],
+ *   strategies: ['row-wise', 'sieve-int8'],
+ *   repeats: 3,
+ * });
+ * ```
+ */
 export async function benchRerank(
   context: CliContext,
   options: RerankBenchOptions,
@@ -115,12 +91,12 @@ export async function benchRerank(
   const strategies = options.strategies
     ? all.filter((item) => options.strategies!.includes(item.id))
     : all;
-  const isolate = options.isolate ?? (existsSync(childEntry) && existsSync(childBuilt));
+  const isolate = options.isolate ?? canRunInChild();
   const machine = describeMachine();
   const roofline = await machineRoofline(context);
   const shape = shapeOf(modelName);
   context.print(`rerank strategies on ${machineLine(machine)}; model ${modelFolder}`);
-  if (existsSync(join(modelFolder, 'SIEVE_GENERATED.txt'))) {
+  if (isGeneratedModel(modelFolder)) {
     context.print(
       '(architecture-exact model with random weights: speeds are real, scores are not)',
     );
@@ -247,10 +223,8 @@ export async function benchRerank(
       context.print(`\n${formatRerankTable(workloadRows)}`);
       charts[name] = saveResultFile(
         context,
-        `rerank-${name}`,
         stamp,
-        'svg',
-        rerankChartSvg(
+        rerankChart(
           { machine, model: modelFolder, workloads: [info], rows: workloadRows },
           name,
           options.repeats,
@@ -319,70 +293,4 @@ export function formatRerankTable(rows: readonly RerankRow[]): string {
       ];
     }),
   );
-}
-
-/** A child's job. */
-interface ChildJob {
-  strategy: RerankStrategy;
-  workloadFile: string;
-  modelFolder: string;
-  repeats: number;
-}
-
-function runInChild(
-  strategy: RerankStrategy,
-  workloadFile: string,
-  modelFolder: string,
-  repeats: number,
-): Promise<StrategyMeasurement> {
-  return new Promise((done, fail) => {
-    const child = fork(childEntry, ['__bench-child'], {
-      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
-    });
-    let stderr = '';
-    let result: StrategyMeasurement | undefined;
-    child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
-      stderr += chunk;
-    });
-    child.on('message', (message: { measurement?: StrategyMeasurement; error?: string }) => {
-      if (message.error) fail(new Error(message.error));
-      else result = message.measurement;
-    });
-    child.on('error', fail);
-    child.on('exit', (code) => {
-      if (result) done(result);
-      else
-        fail(
-          new Error(
-            `strategy process exited with ${code}: ${stderr.trim().split('\n').slice(-3).join(' | ')}`,
-          ),
-        );
-    });
-    child.send({ strategy, workloadFile, modelFolder, repeats } satisfies ChildJob);
-  });
-}
-
-/** The child side: one job from the parent, one message back, exit. */
-export async function runBenchChild(): Promise<number> {
-  const job = await new Promise<ChildJob>((done) => {
-    process.once('message', (message) => done(message as ChildJob));
-  });
-  try {
-    const workload = JSON.parse(readFileSync(job.workloadFile, 'utf8')) as RerankWorkload[];
-    const measurement = await runStrategyInProcess(
-      job.strategy,
-      workload,
-      { folder: job.modelFolder },
-      job.repeats,
-    );
-    await new Promise<void>((done) => process.send!({ measurement }, () => done()));
-    return 0;
-  } catch (error) {
-    await new Promise<void>((done) =>
-      process.send!({ error: (error as Error).message }, () => done()),
-    );
-    return 1;
-  } finally {
-    process.disconnect?.();
-  }
 }

@@ -4,28 +4,9 @@ import {
   type ResourceUsageSummary,
 } from '@sieve/core';
 import { createCrossEncoder } from '@sieve/rerank';
-import type { RerankStrategy } from './rerank-strategies.js';
+import type { RerankStrategy } from '../results/rerank-strategy.js';
+import type { StrategyMeasurement } from '../results/strategy-measurement.js';
 import type { RerankWorkload } from './workload.js';
-
-/** What one strategy measured (the median repeat's time and that repeat's resources). */
-export interface StrategyMeasurement {
-  /** Wall seconds of each repeat. */
-  repeatSeconds: number[];
-  /** Median of `repeatSeconds`. */
-  seconds: number;
-  pairs: number;
-  /** Tokens of each pair after truncation (Sieve runs only; empty for peers). */
-  tokenCounts: number[];
-  cpuAveragePercent: number;
-  cpuPeakPercent: number;
-  coresBusy: number;
-  peakRssBytes: number;
-  /** Event-loop lag p99 / max in ms while scoring; null where there is no Node event loop. */
-  loopLagP99Ms: number | null;
-  loopLagMaxMs: number | null;
-  /** Scores in workload order (query by query, candidate by candidate), from the last repeat. */
-  scores: number[];
-}
 
 /** Scores a workload once; returns scores in workload order and the token count. */
 type ScoreWorkload = () => Promise<{ scores: number[]; tokenCounts: number[] }>;

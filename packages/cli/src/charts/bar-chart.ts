@@ -1,4 +1,5 @@
 import { escapeXml } from './escape-xml.js';
+import { svgDocument } from './svg-document.js';
 
 /** One bar. */
 export interface Bar {
@@ -25,12 +26,7 @@ export function renderBarChartSvg(
   const plotWidth = width - labelWidth - 250;
   const height = top + bars.length * rowHeight + (options.note ? 44 : 24);
   const largest = Math.max(...bars.map((bar) => bar.value), Number.MIN_VALUE);
-  const parts = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="system-ui, sans-serif" font-size="12" role="img">`,
-    `<title>${escapeXml(options.title)}</title>`,
-    `<rect width="${width}" height="${height}" fill="white"/>`,
-    `<text x="${width / 2}" y="24" text-anchor="middle" font-size="15" font-weight="600">${escapeXml(options.title)}</text>`,
-  ];
+  const parts: string[] = [];
   bars.forEach((bar, index) => {
     const y = top + index * rowHeight;
     const length = Math.max(0, Math.round((bar.value / largest) * plotWidth * 10) / 10);
@@ -45,6 +41,5 @@ export function renderBarChartSvg(
       `<text x="${labelWidth}" y="${height - 14}" font-size="11" fill="#495057">${escapeXml(options.note)}</text>`,
     );
   }
-  parts.push('</svg>');
-  return `${parts.join('\n')}\n`;
+  return svgDocument({ width, height, title: options.title }, parts);
 }

@@ -1,4 +1,5 @@
 import { escapeXml } from './escape-xml.js';
+import { svgDocument } from './svg-document.js';
 
 /** A point on the quality-vs-latency plane. */
 export interface FrontierPoint {
@@ -66,12 +67,7 @@ export function renderFrontierSvg(
     round(margin.top + (1 - (quality - yMin) / (yMax - yMin || 1)) * plotHeight);
   const frontier = paretoFrontier(points);
   const onFrontier = new Set(frontier);
-  const parts: string[] = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="system-ui, sans-serif" font-size="12" role="img">`,
-    `<title>${escapeXml(options.title)}</title>`,
-    `<rect width="${width}" height="${height}" fill="white"/>`,
-    `<text x="${width / 2}" y="24" text-anchor="middle" font-size="15" font-weight="600">${escapeXml(options.title)}</text>`,
-  ];
+  const parts: string[] = [];
   for (let decade = xMin; decade <= xMax; decade++) {
     const position = x(10 ** decade);
     parts.push(
@@ -115,8 +111,7 @@ export function renderFrontierSvg(
       `<text x="${margin.left}" y="${height - 10}" font-size="11" fill="#c92a2a">${escapeXml(options.note)}</text>`,
     );
   }
-  parts.push('</svg>');
-  return `${parts.join('\n')}\n`;
+  return svgDocument({ width, height, title: options.title }, parts);
 }
 
 /** An HTML page with the chart and a table of every point, frontier points marked. */

@@ -1,6 +1,7 @@
 import { InvalidArgumentError } from '@sieve/core';
+import { parsePositiveInteger } from '../support/positive-integer.js';
 
-/** Pruning applied to the final rerank stage. */
+/** Pruning applied to the final rerank stage: `prune=patience:B` or `prune=gap:G`. */
 export type ShapePruning =
   | { policy: 'none' }
   | { policy: 'patience'; batches: number }
@@ -13,6 +14,7 @@ export type ShapePruning =
 export interface CascadeShape {
   /** The shape as written, e.g. `bm25=100,tiny=30,minilm=10,prune=patience:2`. */
   id: string;
+  /** BM25 candidates retrieved (`bm25=N`). */
   retrievalTopK: number;
   /** Candidates the prefilter keeps; undefined = no prefilter. */
   prefilterKeep?: number;
@@ -20,12 +22,13 @@ export interface CascadeShape {
   rerank: boolean;
   /** Final list length (the reranker's, else the prefilter's, else BM25's top-k). */
   topK: number;
+  /** @default { policy: 'none' } */
   prune: ShapePruning;
 }
 
 const positive = (text: string, what: string, shape: string): number => {
-  const value = Number(text);
-  if (!Number.isSafeInteger(value) || value < 1) {
+  const value = parsePositiveInteger(text);
+  if (value === undefined) {
     throw new InvalidArgumentError({
       component: 'cli',
       argument: 'shapes',
@@ -40,9 +43,13 @@ const positive = (text: string, what: string, shape: string): number => {
  * (default 10). Without `tiny` there is no prefilter; without `minilm` there is no reranker and
  * the last stage's keep is the final top-k.
  *
+ * Throws an InvalidArgumentError that names the part it cannot read.
+ *
  * @example
  * ```ts
  * parseCascadeShape('bm25=100,tiny=30,minilm=10,prune=patience:2');
+ * // { id: '...', retrievalTopK: 100, prefilterKeep: 30, rerank: true, topK: 10,
+ * //   prune: { policy: 'patience', batches: 2 } }
  * ```
  */
 export function parseCascadeShape(text: string): CascadeShape {

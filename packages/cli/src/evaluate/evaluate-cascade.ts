@@ -1,17 +1,13 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  type CascadeStats,
-  createCascade,
-  patience,
-  type ScoringStageSettings,
-  scoreGap,
-} from '@sieve/cascade';
-import { type LatencySummary, mrrAtK, ndcgAtK, recallAtK, type SieveDocument } from '@sieve/core';
+import { createCascade, patience, type ScoringStageSettings, scoreGap } from '@sieve/cascade';
+import { mrrAtK, ndcgAtK, recallAtK, type SieveDocument } from '@sieve/core';
 import { createTokenCache, type Dtype } from '@sieve/onnx';
 import { type CrossEncoder, createCrossEncoder } from '@sieve/rerank';
 import { type Bm25Retriever, createMemoryDocumentStore } from '@sieve/retrieval';
-import type { Progress } from '../progress.js';
+import type { ShapeEvaluation } from '../results/evaluation-result.js';
+import { isGeneratedModel } from '../support/generated-model.js';
+import type { Progress } from '../support/progress.js';
 import type { CascadeShape } from './cascade-shape.js';
 
 /** Where the two cross-encoders come from, and how they run. */
@@ -38,7 +34,7 @@ export function evaluationModels(
     prefilterDtype: options.prefilterDtype ?? 'fp32',
     rerankerDtype: options.rerankerDtype ?? 'int8',
     local,
-    generated: local && existsSync(join(minilm, 'SIEVE_GENERATED.txt')),
+    generated: local && isGeneratedModel(minilm),
   };
 }
 
@@ -51,33 +47,6 @@ export interface EvaluationInputs {
   queries: ReadonlyArray<readonly [string, string]>;
   qrels: Map<string, Map<string, number>>;
   models: EvaluationModels;
-}
-
-/** One stage's latency and work per query. */
-export interface StageEvaluation {
-  stageId: string;
-  kind: 'retrieval' | 'score';
-  latencyMs: { p50: number; p95: number };
-  pairsScoredPerQuery: number;
-  pairsSkippedPerQuery: number;
-}
-
-/** Quality and cost of one shape over the queries. */
-export interface ShapeEvaluation {
-  shape: string;
-  queries: number;
-  ndcgAt10: number;
-  mrrAt10: number;
-  /** Recall@10 of the final list. */
-  recallAt10: number;
-  /** Recall of BM25's candidates at the shape's retrieval depth: the ceiling of what follows. */
-  retrievalRecall: number;
-  /** Per-query wall time of the whole cascade. */
-  latencyMs: LatencySummary;
-  /** Cross-encoder pairs scored per query, all stages. */
-  pairsPerQuery: number;
-  stages: StageEvaluation[];
-  stats: CascadeStats;
 }
 
 /**

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { describe, expect, it, vi } from 'vitest';
-import { renderResultCharts } from '../charts/render-result-charts.js';
-import { fixtureModels, testContext } from '../test-context.js';
+import { renderSavedCharts } from '../render-saved-charts.js';
+import { fixtureModels, testContext } from '../support/test-context.js';
 import { runEvaluation } from './run-evaluation.js';
 
 describe('sieve bench cascade / sieve eval (tiny models, 3 judged queries)', () => {
@@ -60,9 +60,9 @@ describe('sieve bench cascade / sieve eval (tiny models, 3 judged queries)', () 
     const saved = context.lines.find((line) => line.startsWith('saved '))!.slice('saved '.length);
     const chart = readFileSync(result.files.svg!, 'utf8');
     rmSync(result.files.svg!);
-    const again = renderResultCharts(context, saved);
+    const again = renderSavedCharts(context, saved);
     expect(readFileSync(again.svg!, 'utf8')).toBe(chart);
-    expect(() => renderResultCharts(context, result.files.svg!)).toThrow(
+    expect(() => renderSavedCharts(context, result.files.svg!)).toThrow(
       /cannot read a saved result/,
     );
   }, 60_000);

@@ -2,52 +2,58 @@ import { formatCascadeStats, formatPrometheus } from '@sieve/cascade';
 import { formatTable, InvalidArgumentError, ModelLoadError } from '@sieve/core';
 import type { Dtype } from '@sieve/onnx';
 import { createBm25Retriever, loadBeirDataset } from '@sieve/retrieval';
-import { machineRoofline, type Roofline } from '../bench/gemm.js';
+import { machineRoofline } from '../bench/gemm.js';
+import { evaluationCharts } from '../charts/evaluation-charts.js';
 import { paretoFrontier } from '../charts/frontier.js';
-import { randomWeightsNote, saveEvaluationCharts } from '../charts/render-result-charts.js';
-import { benchInputsHint, type CliContext, requirePaths } from '../cli-context.js';
-import { describeMachine, type MachineInfo, machineLine } from '../machine.js';
-import { runStamp, saveResult, saveResultFile } from '../results.js';
+import {
+  type EvaluationResult,
+  randomWeightsNote,
+  type ShapeEvaluation,
+} from '../results/evaluation-result.js';
+import { runStamp, saveResult, saveResultFile, saveResultFiles } from '../results/save-result.js';
+import { benchInputsHint, type CliContext, requirePaths } from '../support/cli-context.js';
+import { describeMachine, machineLine } from '../support/machine.js';
 import { parseCascadeShape } from './cascade-shape.js';
-import { evaluateShape, evaluationModels, type ShapeEvaluation } from './evaluate-cascade.js';
+import { evaluateShape, evaluationModels } from './evaluate-cascade.js';
 
 /** Options of {@link runEvaluation}. */
 export interface EvaluationOptions {
-  /** `eval` (one or a few shapes, all queries) or `cascade` (a sweep, with the frontier chart). */
+  /**
+   * `eval` (one or a few shapes, all queries) or `cascade` (a sweep, with the frontier chart and
+   * page); also the name of the saved files.
+   */
   name: 'eval' | 'cascade';
+  /** Cascade shapes, as {@link parseCascadeShape} reads them. */
   shapes: string[];
+  /** The BEIR split (`qrels/<split>.tsv`), e.g. `test`. */
   split: string;
   /** First N judged queries; all when undefined. */
   queries?: number;
+  /** @default 'fp32' */
   prefilterDtype?: Dtype;
+  /** @default 'int8' */
   rerankerDtype?: Dtype;
-  /** Also save the Prometheus exposition of each shape's stats. */
+  /** Also save the Prometheus exposition of each shape's stats. @default false */
   prometheus?: boolean;
 }
 
-/** What `sieve eval` and `sieve bench cascade` save. */
-export interface EvaluationResult {
-  benchmark: 'eval' | 'cascade';
-  machine: MachineInfo;
-  roofline: Roofline | null;
-  dataset: string;
-  split: string;
-  documents: number;
-  queries: number;
-  models: { prefilter: string; reranker: string; prefilterDtype: Dtype; rerankerDtype: Dtype };
-  /** True when the models are the generated random-weight ones: quality figures mean nothing. */
-  modelsAreRandomWeights: boolean;
-  indexing: { milliseconds: number; documentsPerSecond: number };
-  shapes: Array<Omit<ShapeEvaluation, 'stats'> & { onFrontier: boolean }>;
-  /** Shapes that could not run (their models could not be loaded), with the reason. */
-  skipped: Array<{ shape: string; reason: string }>;
-  files: Record<string, string>;
-}
-
 /**
- * Evaluates cascade shapes on a BEIR dataset: quality (nDCG@10, MRR@10, Recall@10, retrieval
- * recall) and cost (per-stage p50/p95 latency, pairs per query), the quality-vs-latency frontier,
- * and, for sweeps, an SVG chart and an HTML page.
+ * Evaluates cascade shapes on a BEIR dataset (`sieve eval`, `sieve bench cascade`): quality
+ * (nDCG@10, MRR@10, Recall@10, retrieval recall) and cost (per-stage p50/p95 latency, pairs per
+ * query), the quality-vs-latency frontier, and, for sweeps, an SVG chart and an HTML page. Prints
+ * a summary, saves the result as JSON under `context.resultsDir` and returns it. Shapes whose
+ * models cannot be loaded are skipped (listed in `skipped`); throws when none can run.
+ *
+ * @example
+ * ```ts
+ * const result = await runEvaluation(createCliContext({ dataset: './beir/scifact' }), {
+ *   name: 'cascade',
+ *   shapes: ['bm25=100', 'bm25=100,tiny=30,minilm=10,prune=patience:2'],
+ *   split: 'test',
+ *   queries: 50,
+ * });
+ * console.log(result.shapes.filter((shape) => shape.onFrontier));
+ * ```
  */
 export async function runEvaluation(
   context: CliContext,
@@ -125,13 +131,11 @@ export async function runEvaluation(
   const files: Record<string, string> = {};
   if (options.prometheus) {
     evaluations.forEach((evaluation, index) => {
-      const file = saveResultFile(
-        context,
-        `${options.name}-shape${index + 1}`,
-        stamp,
-        'prom',
-        formatPrometheus(evaluation.stats, { labels: { shape: evaluation.shape } }),
-      );
+      const file = saveResultFile(context, stamp, {
+        name: `${options.name}-shape${index + 1}`,
+        extension: 'prom',
+        content: formatPrometheus(evaluation.stats, { labels: { shape: evaluation.shape } }),
+      });
       files[`prometheus:${evaluation.shape}`] = file;
       context.print(`prometheus:${evaluation.shape}: ${file}`);
     });
@@ -139,14 +143,18 @@ export async function runEvaluation(
   if (options.name === 'cascade') {
     Object.assign(
       files,
-      saveEvaluationCharts(context, stamp, {
-        benchmark: options.name,
-        queries: selected.length,
-        split: options.split,
-        machine,
-        modelsAreRandomWeights: models.generated,
-        shapes: evaluations,
-      }),
+      saveResultFiles(
+        context,
+        stamp,
+        evaluationCharts({
+          benchmark: options.name,
+          queries: selected.length,
+          split: options.split,
+          machine,
+          modelsAreRandomWeights: models.generated,
+          shapes: evaluations,
+        }),
+      ),
     );
     context.print(`chart: ${files.svg}\npage: ${files.html}`);
   }

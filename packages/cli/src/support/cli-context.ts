@@ -3,11 +3,15 @@ import { resolve } from 'node:path';
 import { InvalidArgumentError } from '@sieve/core';
 import { createProgress, type Progress } from './progress.js';
 
-/** Where a command reads and writes, and how it talks. */
+/**
+ * Where a command reads and writes, and how it talks: what every programmatic entry point
+ * (`runEvaluation`, `benchRerank`, `runDemo`) takes first. Build it with {@link createCliContext},
+ * or write one (tests collect `print` lines instead of writing them).
+ */
 export interface CliContext {
   /** Folder relative defaults are resolved against (the repository root under `npm run`). */
   root: string;
-  /** `--json`: the result goes to stdout as JSON, human output to stderr. */
+  /** `--json`: the result goes to stdout as JSON, human output to stderr. @default false */
   json: boolean;
   /** Human output (stdout, or stderr with `--json`). */
   print(line?: string): void;
@@ -25,18 +29,28 @@ export interface CliContext {
   progress(label: string, total: number): Progress;
 }
 
-/** Flags every command understands. */
+/** Flags every command understands, as {@link createCliContext} takes them. */
 export interface CommonFlags {
+  /** Human output to stderr, so that stdout carries only the JSON result. @default false */
   json?: boolean;
+  /** Folder of local models. @default '.cache/models' */
   models?: string;
+  /** A BEIR dataset folder. @default '../shared/datasets/scifact' */
   dataset?: string;
+  /** Where results are saved. @default 'bench/results' */
   results?: string;
+  /** A progress bar on stderr when it is a terminal. @default true */
   progress?: boolean;
 }
 
 /**
  * Builds the context: defaults relative to the working folder (npm runs root scripts in the
  * repository root), paths the user typed relative to where they typed them (`INIT_CWD`).
+ *
+ * @example
+ * ```ts
+ * const context = createCliContext({ dataset: './beir/scifact', models: './models' });
+ * ```
  */
 export function createCliContext(flags: CommonFlags, environment = process.env): CliContext {
   const root = process.cwd();

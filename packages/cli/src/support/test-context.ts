@@ -5,12 +5,12 @@ import { fileURLToPath } from 'node:url';
 import type { CliContext } from './cli-context.js';
 import { createProgress } from './progress.js';
 
-/** The rerank package's tiny generated models. */
-export const rerankFixtures = fileURLToPath(
-  new URL('../../onnx/src/__fixtures__/', import.meta.url),
+/** The tiny generated models of @sieve/onnx's tests. */
+export const onnxFixtures = fileURLToPath(
+  new URL('../../../onnx/src/__fixtures__/', import.meta.url),
 );
 /** A 12-document BEIR dataset with three judged queries. */
-export const beirMini = fileURLToPath(new URL('./__fixtures__/beir-mini/', import.meta.url));
+export const beirMini = fileURLToPath(new URL('../__fixtures__/beir-mini/', import.meta.url));
 
 /** A context writing into a fresh temporary folder, collecting what it prints. */
 export function testContext(overrides: Partial<CliContext> = {}): CliContext & {
@@ -44,7 +44,7 @@ export function testContext(overrides: Partial<CliContext> = {}): CliContext & {
 export function fixtureModels(folder: string, links: Record<string, string>): string {
   mkdirSync(folder, { recursive: true });
   for (const [name, fixture] of Object.entries(links)) {
-    symlinkSync(join(rerankFixtures, fixture), join(folder, name), 'dir');
+    symlinkSync(join(onnxFixtures, fixture), join(folder, name), 'dir');
   }
   return folder;
 }
