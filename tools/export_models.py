@@ -4,7 +4,7 @@ and benchmarks. The Hugging Face hub is not needed: models are built from config
 weights, and tokenizers from a vocab.txt.
 
   fixtures  tiny random models committed to the repo, with golden scores from PyTorch and token
-            ids from the Hugging Face fast tokenizer (packages/rerank/src/__fixtures__).
+            ids from the Hugging Face fast tokenizer (packages/onnx/src/__fixtures__).
   bench     architecture-exact benchmark models with the real 30,522-token vocabulary and random
             weights: TinyBERT-L2-H128 and MiniLM-L6-H384 cross-encoders, and the all-MiniLM-L6-v2
             bi-encoder (written to .cache/models, outside git).
@@ -126,7 +126,7 @@ def tiny_vocab(real_vocab: list[str]) -> list[str]:
 
 def fixtures(args: argparse.Namespace) -> None:
     real_vocab = (Path(args.shared) / "models/ms-marco-TinyBERT-L-2-v2/vocab.txt").read_text(encoding="utf-8").splitlines()
-    out = Path(args.out or ROOT / "packages/rerank/src/__fixtures__")
+    out = Path(args.out or ROOT / "packages/onnx/src/__fixtures__")
     vocab = tiny_vocab(real_vocab)
     log(f"tiny vocabulary: {len(vocab)} tokens")
     torch.manual_seed(0)

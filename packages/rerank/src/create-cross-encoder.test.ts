@@ -217,7 +217,7 @@ describeScorerConformance('createCrossEncoder (tiny fixture, workers)', {
     }),
 });
 
-// Where onnxruntime-node's CUDA provider is not installed (the default: .npmrc skips it), 'auto'
+// Where onnxruntime-node's CUDA provider is not installed (the default: allowScripts skips it), 'auto'
 // must fall back to CPU and 'cuda' must fail with the fix.
 const cudaProvider = join(
   dirname(createRequire(import.meta.url).resolve('onnxruntime-node')),

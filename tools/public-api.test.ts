@@ -1,0 +1,349 @@
+// Each package's public surface, listed: a change to what a package exports is a visible diff
+// here (update with `npx vitest run --project unit tools/public-api.test.ts -u` and review it).
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+
+/** Names an entry file exports (values and types), sorted; `type ` marks type-only exports. */
+function exportedNames(entry: string): string[] {
+  const source = readFileSync(`${root}/${entry}`, 'utf8');
+  const names: string[] = [];
+  for (const match of source.matchAll(/export\s+(type\s+)?\{([^}]*)\}/g)) {
+    const typeOnly = match[1] !== undefined;
+    for (const raw of match[2]!.split(',')) {
+      const item = raw.trim();
+      if (!item) continue;
+      const isType = typeOnly || item.startsWith('type ');
+      const name = item
+        .replace(/^type\s+/, '')
+        .split(/\s+as\s+/)
+        .pop()!
+        .trim();
+      names.push(isType ? `type ${name}` : name);
+    }
+  }
+  for (const match of source.matchAll(
+    /export\s+(?:async\s+)?(function|const|class|interface|type)\s+([A-Za-z0-9_]+)/g,
+  )) {
+    names.push(match[1] === 'interface' || match[1] === 'type' ? `type ${match[2]}` : match[2]!);
+  }
+  return names.sort((a, b) => a.replace(/^type /, '').localeCompare(b.replace(/^type /, '')));
+}
+
+describe('public surfaces', () => {
+  it('@sieve/core', () => {
+    expect(exportedNames('packages/core/src/index.ts')).toMatchInlineSnapshot(`
+      [
+        "assertDocuments",
+        "assertQuery",
+        "assertTopK",
+        "type ConfigIssue",
+        "createEventLoopLagMonitor",
+        "createLatencyHistogram",
+        "createLazyImport",
+        "createResourceSampler",
+        "DeadlineExceededError",
+        "DependencyLoadError",
+        "describeType",
+        "type EmbedderV1",
+        "type EmbedderV1CallOptions",
+        "type EmbedderV1Result",
+        "type EventLoopLagMonitor",
+        "type EventLoopLagSummary",
+        "formatTable",
+        "fuse",
+        "type FusedCandidate",
+        "type FusedRetrievalCandidate",
+        "fuseReciprocalRank",
+        "fuseSources",
+        "fuseWeighted",
+        "type FusionInput",
+        "type FusionSettings",
+        "fusionSettingsSchema",
+        "type GetDocuments",
+        "IndexFormatError",
+        "InvalidArgumentError",
+        "InvalidConfigError",
+        "isRetriever",
+        "type Judgments",
+        "type LatencyHistogram",
+        "type LatencyHistogramSettings",
+        "type LatencySummary",
+        "type LazyImportOptions",
+        "ModelLoadError",
+        "monotonicNow",
+        "mrrAtK",
+        "ndcgAtK",
+        "parseSettings",
+        "raceAbort",
+        "recallAtK",
+        "type ResourceSampler",
+        "type ResourceUsageSummary",
+        "type RetrievalSource",
+        "type RetrievalSourceInput",
+        "retrievalSourceSchema",
+        "retrievalSourcesSchema",
+        "type RetrievedCandidate",
+        "retrieveFromSources",
+        "type RetrieveFromSourcesOptions",
+        "type RetrieverV1",
+        "type RetrieverV1CallOptions",
+        "type ScorerV1",
+        "type ScorerV1CallOptions",
+        "type ScorerV1Document",
+        "type ScorerV1Result",
+        "type SieveDocument",
+        "SieveError",
+        "type SieveErrorCode",
+        "type SieveErrorOptions",
+        "type SourceRetrieval",
+        "type SourceScore",
+        "StageError",
+        "startTimer",
+      ]
+    `);
+  });
+  it('@sieve/core/test', () => {
+    expect(exportedNames('packages/core/src/test/index.ts')).toMatchInlineSnapshot(`
+      [
+        "conformanceCorpus",
+        "describeEmbedderConformance",
+        "describeRetrieverConformance",
+        "describeScorerConformance",
+        "type EmbedderConformanceOptions",
+        "expectInvalidArgument",
+        "MockEmbedderV1",
+        "MockRetrieverV1",
+        "type MockRetrieverV1Settings",
+        "MockScorerV1",
+        "type MockScorerV1Settings",
+        "type RetrieverConformanceOptions",
+        "type ScorerConformanceOptions",
+        "sleep",
+      ]
+    `);
+  });
+  it('@sieve/onnx', () => {
+    expect(exportedNames('packages/onnx/src/index.ts')).toMatchInlineSnapshot(`
+      [
+        "createModelPipeline",
+        "createOnnxEmbedder",
+        "createTokenCache",
+        "type Device",
+        "deviceExecutionProviders",
+        "devices",
+        "type DownloadProgress",
+        "type Dtype",
+        "dtypeFiles",
+        "dtypes",
+        "type EncodedPair",
+        "type EncodedRow",
+        "type EngineTask",
+        "hubCacheDir",
+        "type HubOptions",
+        "loadOnnxRuntime",
+        "type ModelConfig",
+        "type ModelPipeline",
+        "type ModelSettings",
+        "modelSettingsSchema",
+        "type ModelTaskDefinition",
+        "type OnnxEmbedder",
+        "type OnnxEmbedderSettings",
+        "onnxEmbedderSettingsSchema",
+        "type OnnxRuntime",
+        "type ResolvedModel",
+        "type ResolvedModelSettings",
+        "type RunRowsOptions",
+        "sharedTokenCache",
+        "type TokenCache",
+        "type TokenCacheSettings",
+        "type TokenCacheStats",
+        "type WordPieceTokenizer",
+      ]
+    `);
+  });
+  it('@sieve/rerank', () => {
+    expect(exportedNames('packages/rerank/src/index.ts')).toMatchInlineSnapshot(`
+      [
+        "createCrossEncoder",
+        "type CrossEncoder",
+        "type CrossEncoderPairsOptions",
+        "type CrossEncoderSettings",
+        "crossEncoderSettingsSchema",
+      ]
+    `);
+  });
+  it('@sieve/retrieval', () => {
+    expect(exportedNames('packages/retrieval/src/index.ts')).toMatchInlineSnapshot(`
+      [
+        "type Analyzer",
+        "type AnalyzerSettings",
+        "analyzerSettingsSchema",
+        "type BeirDataset",
+        "type Bm25Retriever",
+        "type Bm25RetrieverSettings",
+        "bm25RetrieverSettingsSchema",
+        "createAnalyzer",
+        "createBm25Retriever",
+        "createDenseRetriever",
+        "createHybridRetriever",
+        "createMemoryDocumentStore",
+        "type DenseRetriever",
+        "type DenseRetrieverSettings",
+        "denseRetrieverSettingsSchema",
+        "documentContents",
+        "type DocumentStore",
+        "englishStopWords",
+        "type HnswIndex",
+        "type HnswLib",
+        "type HybridRetrieverSettings",
+        "hybridRetrieverSettingsSchema",
+        "loadBeirDataset",
+        "loadBm25Retriever",
+        "loadDenseRetriever",
+        "loadMemoryDocumentStore",
+        "type MemoryDocumentStore",
+      ]
+    `);
+  });
+  it('@sieve/cascade', () => {
+    expect(exportedNames('packages/cascade/src/index.ts')).toMatchInlineSnapshot(`
+      [
+        "bounded",
+        "calibrateScoreBound",
+        "type CalibrateScoreBoundOptions",
+        "type CalibrationSample",
+        "type Cascade",
+        "type CascadeCallOptions",
+        "type CascadeEvent",
+        "type CascadeEventListener",
+        "type CascadeEventType",
+        "type CascadeInputCandidate",
+        "type CascadeResult",
+        "type CascadeSettings",
+        "cascadeSettingsSchema",
+        "type CascadeStats",
+        "type CascadeWarning",
+        "createCascade",
+        "fitScoreBound",
+        "type FitScoreBoundOptions",
+        "fixedDepth",
+        "formatCascadeStats",
+        "formatPrometheus",
+        "formatStageReports",
+        "type FusedCandidate",
+        "type FusedRetrievalCandidate",
+        "fuseReciprocalRank",
+        "fuseWeighted",
+        "type FusionInput",
+        "type FusionSettings",
+        "linearScoreBound",
+        "type LinearScoreBound",
+        "patience",
+        "type PrometheusOptions",
+        "type PruningContext",
+        "type PruningPlan",
+        "type PruningPolicy",
+        "type PruningProgress",
+        "type RankedCandidate",
+        "relativeThreshold",
+        "type ResolvedCascadeSettings",
+        "type RetrievalReport",
+        "type ScoreBound",
+        "type ScoreCutOptions",
+        "scoreGap",
+        "type ScorePair",
+        "type ScoringReport",
+        "scoringStageSchema",
+        "type ScoringStageSettings",
+        "type SourceScore",
+        "type StageReport",
+        "type StageScores",
+        "type StageStats",
+        "type StageStopReason",
+      ]
+    `);
+  });
+  it('@sieve/cli', () => {
+    expect(exportedNames('packages/cli/src/index.ts')).toMatchInlineSnapshot(`
+      [
+        "type Bar",
+        "beirWorkload",
+        "benchDense",
+        "benchGemm",
+        "benchInt8",
+        "benchRerank",
+        "type BertShape",
+        "bertShapes",
+        "type CascadeShape",
+        "type CliContext",
+        "type CommonFlags",
+        "createCliContext",
+        "createProgress",
+        "defaultEvalShape",
+        "defaultSweep",
+        "demoQueries",
+        "type DemoResult",
+        "describeMachine",
+        "evaluateShape",
+        "type EvaluationInputs",
+        "evaluationModels",
+        "type EvaluationModels",
+        "type EvaluationOptions",
+        "evaluationPoints",
+        "type EvaluationResult",
+        "formatEvaluationTable",
+        "formatRerankTable",
+        "type FrontierPoint",
+        "type GemmResult",
+        "type GemmRow",
+        "loadDemoCorpus",
+        "loadDocumentationCorpus",
+        "type MachineInfo",
+        "machineLine",
+        "machineRoofline",
+        "main",
+        "measureGemm",
+        "operationsPerPair",
+        "pairCount",
+        "paretoFrontier",
+        "parseCascadeShape",
+        "type Progress",
+        "type ProgressSettings",
+        "renderBarChartSvg",
+        "renderFrontierHtml",
+        "renderFrontierSvg",
+        "renderResultCharts",
+        "type RerankBenchOptions",
+        "type RerankBenchResult",
+        "rerankChartSvg",
+        "type RerankRow",
+        "rerankStrategies",
+        "type RerankStrategy",
+        "type RerankWorkload",
+        "type RerankWorkloadName",
+        "rerankWorkloads",
+        "type Roofline",
+        "rooflineOf",
+        "runDemo",
+        "runEvaluation",
+        "runStrategyInProcess",
+        "type ShapeEvaluation",
+        "shapeOf",
+        "type ShapePruning",
+        "type StageEvaluation",
+        "type StrategyMeasurement",
+        "type StrategyModel",
+        "type StrategyRuntime",
+        "usage",
+      ]
+    `);
+  });
+
+  it('reads every kind of export statement', () => {
+    const names = exportedNames('tools/__fixtures__/exports-sample.ts');
+    expect(names).toEqual(['type A', 'b', 'type C', 'd', 'e', 'f', 'type G', 'type H']);
+  });
+});
