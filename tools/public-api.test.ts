@@ -128,6 +128,7 @@ describe('public surfaces', () => {
   it('@sieve/onnx', () => {
     expect(exportedNames('packages/onnx/src/index.ts')).toMatchInlineSnapshot(`
       [
+        "checkModelSettings",
         "createModelPipeline",
         "createOnnxEmbedder",
         "createTokenCache",

@@ -21,6 +21,7 @@ export {
   type RunRowsOptions,
 } from './pipeline/create-model-pipeline.js';
 export {
+  checkModelSettings,
   type ModelSettings,
   modelSettingsSchema,
   type ResolvedModelSettings,

@@ -9,7 +9,12 @@ import {
   type ScorerV1CallOptions,
   type ScorerV1Result,
 } from '@sieve/core';
-import { createModelPipeline, type Dtype, modelSettingsSchema } from '@sieve/onnx';
+import {
+  checkModelSettings,
+  createModelPipeline,
+  type Dtype,
+  modelSettingsSchema,
+} from '@sieve/onnx';
 import { z } from 'zod';
 
 /** Schema of {@link CrossEncoderSettings}. */
@@ -31,7 +36,8 @@ export const crossEncoderSettingsSchema = modelSettingsSchema
     /** `none`: raw logits; `sigmoid`: probabilities. A single logit is never softmaxed. @default 'none' */
     activation: z.enum(['none', 'sigmoid']).default('none'),
   })
-  .strict();
+  .strict()
+  .superRefine(checkModelSettings);
 
 /** Settings of {@link createCrossEncoder}. */
 export type CrossEncoderSettings = z.input<typeof crossEncoderSettingsSchema>;

@@ -10,7 +10,7 @@ import {
 } from '@sieve/core';
 import { z } from 'zod';
 import { createModelPipeline } from '../pipeline/create-model-pipeline.js';
-import { modelSettingsSchema } from '../pipeline/model-settings.js';
+import { checkModelSettings, modelSettingsSchema } from '../pipeline/model-settings.js';
 import type { EngineTask } from '../runtime/inference-engine.js';
 
 /** Schema of {@link OnnxEmbedderSettings}. */
@@ -30,7 +30,8 @@ export const onnxEmbedderSettingsSchema = modelSettingsSchema
     /** L2-normalize vectors. @default true when modules.json lists a Normalize module */
     normalize: z.boolean().optional(),
   })
-  .strict();
+  .strict()
+  .superRefine(checkModelSettings);
 
 /** Settings of {@link createOnnxEmbedder}. */
 export type OnnxEmbedderSettings = z.input<typeof onnxEmbedderSettingsSchema>;

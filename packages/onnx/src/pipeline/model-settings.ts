@@ -68,11 +68,32 @@ export const modelSettingsSchema = z.object({
     .optional(),
   /** Hub download options: revision, cacheDir, endpoint, offline, onProgress. */
   hub: z.custom<HubOptions>(isObject, { message: 'must be an object of hub options' }).optional(),
-  /** An `onnxruntime-node` module to use instead of importing it (same-thread execution). */
+  /**
+   * An `onnxruntime-node` module to use instead of importing it; only with `execution:
+   * 'same-thread'` (a worker imports its own, as a module cannot cross threads).
+   */
   onnxRuntime: z
     .custom<OnnxRuntime>(isObject, { message: 'must be the onnxruntime-node module' })
     .optional(),
 });
+
+/**
+ * The checks between fields of {@link modelSettingsSchema}; each task's schema applies them after
+ * its own `extend`.
+ */
+export function checkModelSettings(
+  settings: { execution: 'worker' | 'same-thread'; onnxRuntime?: unknown },
+  context: z.RefinementCtx,
+): void {
+  if (settings.onnxRuntime !== undefined && settings.execution === 'worker') {
+    context.addIssue({
+      code: 'custom',
+      path: ['onnxRuntime'],
+      message:
+        "an injected onnxRuntime runs only on the same thread: pass execution: 'same-thread', or leave onnxRuntime out",
+    });
+  }
+}
 
 /** Settings shared by ONNX model tasks, as a caller writes them. */
 export type ModelSettings = z.input<typeof modelSettingsSchema>;

@@ -70,6 +70,9 @@ export async function createWorkerPool(size: number, init: WorkerInit): Promise<
           worker.on('exit', (code) => {
             if (!closed) onCrash(slot, new Error(`inference worker exited with code ${code}`));
           });
+          // An idle worker does not keep the host process alive: a script that forgets
+          // dispose() still exits. A busy one does (its result is awaited).
+          worker.unref();
           resolve({ slot, info: message.info });
         } else if (message.type === 'init-error') {
           void worker.terminate();
@@ -91,6 +94,7 @@ export async function createWorkerPool(size: number, init: WorkerInit): Promise<
       return;
     slot.pending = undefined;
     slot.busy = false;
+    slot.worker.unref();
     if (response.type === 'result') pending.resolve(response.scores);
     else pending.reject(new Error(response.message));
     dispatch();
@@ -130,6 +134,7 @@ export async function createWorkerPool(size: number, init: WorkerInit): Promise<
       }
       const id = nextId++;
       slot.busy = true;
+      slot.worker.ref();
       slot.pending = { id, resolve: task.resolve, reject: task.reject };
       const transfer = [
         batch.ids.buffer,
