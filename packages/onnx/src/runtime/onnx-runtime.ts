@@ -35,9 +35,13 @@ export const deviceExecutionProviders: Readonly<Record<Device, readonly (readonl
   auto: [['cuda'], ['cpu']],
 };
 
-/** The command that installs `onnxruntime-node`'s CUDA provider next to its CPU binaries. */
+/**
+ * The command that installs `onnxruntime-node`'s CUDA provider next to its CPU binaries: the
+ * package's own install script, run directly, because `npm rebuild` silently skips it where the
+ * project's `allowScripts` denies it (as Sieve's does, so that `npm install` never downloads CUDA).
+ */
 export const cudaInstallHint =
-  'ONNXRUNTIME_NODE_INSTALL=cuda12 npm rebuild onnxruntime-node (see the @sieve/onnx README, "CUDA")';
+  'ONNXRUNTIME_NODE_INSTALL=cuda12 node node_modules/onnxruntime-node/script/install.js (see the @sieve/onnx README, "CUDA")';
 
 /** The providers a session tries for a device, and why a listed one was left out. */
 export interface ExecutionProviderPlan {
