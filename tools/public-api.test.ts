@@ -47,6 +47,7 @@ describe('public surfaces', () => {
         "DeadlineExceededError",
         "DependencyLoadError",
         "describeType",
+        "documentContents",
         "type EmbedderV1",
         "type EmbedderV1CallOptions",
         "type EmbedderV1Result",

@@ -1,8 +1,10 @@
 import {
+  documentContents,
   fusionSettingsSchema,
   type GetDocuments,
   retrievalSourcesSchema,
   type ScorerV1,
+  type SieveDocument,
 } from '@sieve/core';
 import { z } from 'zod';
 import type { PruningPolicy } from './pruning/pruning-policy.js';
@@ -46,6 +48,17 @@ export const scoringStageSchema = z.object({
    * @default 1
    */
   concurrency: positiveInteger.default(1),
+  /**
+   * How a document becomes the text this stage's scorer reads. The default is the function BM25
+   * indexes and the dense retriever embeds: the title and the text (`documentContents`). Pass
+   * `(document) => document.text` to score the body alone, or anything else per stage.
+   * @default documentContents
+   */
+  documentText: z
+    .custom<(document: SieveDocument) => string>((value) => typeof value === 'function', {
+      message: 'must be a function (document) => string',
+    })
+    .default(() => documentContents),
   /** Early-stopping policy: `fixedDepth`, `scoreGap`, `relativeThreshold`, `patience`, `bounded`. */
   prune: pruningPolicySchema.optional(),
 });

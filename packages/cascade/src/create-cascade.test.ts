@@ -382,6 +382,40 @@ describe('createCascade: bad input', () => {
     throw new Error('expected InvalidConfigError');
   };
 
+  it('sends each stage the text its documentText makes, title and text by default', async () => {
+    const titled = [
+      { id: 'a', title: 'Aspirin', text: 'lowers risk' },
+      { id: 'b', text: 'no title here' },
+    ];
+    const seen: Record<string, string[]> = { prefilter: [], rerank: [] };
+    const record = (stageId: string) =>
+      new MockScorerV1({
+        stageId,
+        score: (_query, document) => {
+          seen[stageId]!.push(document.text);
+          return document.text.length;
+        },
+      });
+    const cascade = createCascade({
+      stages: [
+        { scorer: record('prefilter'), topK: 2 },
+        { scorer: record('rerank'), topK: 2, documentText: (document) => document.id },
+      ],
+    });
+    await cascade.search({ query: 'q', candidates: titled });
+    expect(seen.prefilter!.sort()).toEqual(['Aspirin lowers risk', 'no title here']);
+    expect(seen.rerank!.sort()).toEqual(['a', 'b']);
+    const broken = createCascade({
+      stages: [{ scorer: record('prefilter'), topK: 1, documentText: () => 3 as never }],
+    });
+    const error = await broken.search({ query: 'q', candidates: titled }).catch((caught) => caught);
+    expect(StageError.isInstance(error)).toBe(true);
+    expect((error as StageError).message).toContain('documentText');
+    expect(
+      config({ stages: [{ scorer: prefilter(), topK: 1, documentText: 'title' }] }).message,
+    ).toContain('(document) => string');
+  });
+
   it('rejects bad settings with every issue named', () => {
     const error = config({
       retrievers: [{}],

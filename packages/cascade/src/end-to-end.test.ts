@@ -1,6 +1,7 @@
 // End to end with real stages: BM25 retrieval, two ONNX cross-encoders (the tiny fixtures of
 // @sieve/rerank), a calibrated bounded pruning policy. Test-only dependencies: the package itself
 // still imports nothing but @sieve/core.
+import { documentContents } from '@sieve/core';
 import { type CrossEncoder, createCrossEncoder } from '@sieve/rerank';
 import { createBm25Retriever, createMemoryDocumentStore } from '@sieve/retrieval';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -40,6 +41,41 @@ describe('cascade end to end: BM25 -> prefilter -> bounded pruning -> rerank', (
     await Promise.all([prefilter?.dispose(), reranker?.dispose()]);
   });
 
+  it("scores what a direct doScore scores on the documented input: title and text, or the stage's documentText", async () => {
+    const bm25 = createBm25Retriever();
+    bm25.add(corpus);
+    const query = 'heart risk';
+    const cascade = createCascade({
+      retrievers: [bm25],
+      documentStore: createMemoryDocumentStore(corpus),
+      retrievalTopK: 12,
+      stages: [
+        { scorer: prefilter, topK: 12 },
+        { scorer: reranker, topK: 12, documentText: (document) => document.text },
+      ],
+      topK: 12,
+    });
+    const result = await cascade.search({ query });
+    const documents = result.candidates.map((candidate) => candidate.document!);
+    const byContents = await prefilter.doScore({
+      query,
+      documents: documents.map((document) => ({
+        id: document.id,
+        text: documentContents(document),
+      })),
+    });
+    const byText = await reranker.doScore({
+      query,
+      documents: documents.map((document) => ({ id: document.id, text: document.text })),
+    });
+    result.candidates.forEach((candidate, index) => {
+      expect(Math.abs(candidate.scores.prefilter! - byContents.scores[index]!)).toBeLessThan(1e-5);
+      expect(Math.abs(candidate.scores.rerank! - byText.scores[index]!)).toBeLessThan(1e-5);
+    });
+    // The title matters: scored on the text alone, the prefilter would see other inputs.
+    expect(documents.every((document) => documentContents(document) !== document.text)).toBe(true);
+  });
+
   it('returns the same top-k as an unpruned cascade while scoring fewer pairs', async () => {
     const bm25 = createBm25Retriever();
     bm25.add(corpus);
@@ -49,7 +85,9 @@ describe('cascade end to end: BM25 -> prefilter -> bounded pruning -> rerank', (
         const retrieved = await bm25.doRetrieve({ query, topK: 30 });
         const documents = (
           await documentStore.getDocuments(retrieved.map((candidate) => candidate.id))
-        ).map((document) => ({ id: document!.id, text: document!.text }));
+        )
+          // Calibrate on what the cascade's stages read: title and text.
+          .map((document) => ({ id: document!.id, text: documentContents(document!) }));
         return { query, documents };
       }),
     );

@@ -148,10 +148,17 @@ async function scoreBatch(
   control: CallControl,
 ): Promise<{ scores: readonly number[]; tokenCounts?: readonly number[] }> {
   const { scorer } = stage;
-  const documents = batch.map((candidate) => ({
-    id: candidate.id,
-    text: candidate.document?.text ?? '',
-  }));
+  const documents = batch.map((candidate) => {
+    const text = candidate.document ? stage.documentText(candidate.document) : '';
+    if (typeof text !== 'string') {
+      throw new StageError({
+        component: 'cascade',
+        stageId: scorer.stageId,
+        message: `documentText of stage '${scorer.stageId}' returned ${typeof text} for document '${candidate.id}'; it must return a string`,
+      });
+    }
+    return { id: candidate.id, text };
+  });
   let result: Awaited<ReturnType<typeof scorer.doScore>>;
   try {
     result = await scorer.doScore({ query, documents, abortSignal: control.signal });

@@ -1,4 +1,5 @@
 export { assertDocuments, assertQuery, assertTopK, describeType } from './assert-arguments.js';
+export { documentContents } from './document-contents.js';
 export { DeadlineExceededError } from './errors/deadline-exceeded-error.js';
 export { DependencyLoadError } from './errors/dependency-load-error.js';
 export { IndexFormatError } from './errors/index-format-error.js';

@@ -1,3 +1,5 @@
+// The one document -> text function lives in core (the cascade's scoring stages use it too).
+export { documentContents } from '@sieve/core';
 export {
   type Analyzer,
   type AnalyzerSettings,
@@ -21,7 +23,6 @@ export {
   loadDenseRetriever,
 } from './dense/dense-retriever.js';
 export type { HnswIndex, HnswLib } from './dense/hnswlib.js';
-export { documentContents } from './document-contents.js';
 export {
   createHybridRetriever,
   type HybridRetrieverSettings,

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { createCascade, patience, type ScoringStageSettings, scoreGap } from '@sieve/cascade';
-import { mrrAtK, ndcgAtK, recallAtK, type SieveDocument } from '@sieve/core';
+import { documentContents, mrrAtK, ndcgAtK, recallAtK, type SieveDocument } from '@sieve/core';
 import { createTokenCache, type Dtype } from '@sieve/onnx';
 import { type CrossEncoder, createCrossEncoder } from '@sieve/rerank';
 import { type Bm25Retriever, createMemoryDocumentStore } from '@sieve/retrieval';
@@ -102,7 +102,7 @@ export async function evaluateShape(
   const [, firstQuery] = queries[0]!;
   const warmDocuments = inputs.corpus.slice(0, 4).map((document) => ({
     id: document.id,
-    text: document.text,
+    text: documentContents(document),
   }));
   for (const scorer of scorers)
     await scorer.doScore({ query: firstQuery, documents: warmDocuments });

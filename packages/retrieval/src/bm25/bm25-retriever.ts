@@ -2,6 +2,7 @@ import {
   assertDocuments,
   assertQuery,
   assertTopK,
+  documentContents,
   IndexFormatError,
   InvalidArgumentError,
   parseSettings,
@@ -12,7 +13,6 @@ import {
 } from '@sieve/core';
 import { z } from 'zod';
 import { assertKnownIds } from '../assert-known-ids.js';
-import { documentContents } from '../document-contents.js';
 import { readChecked, writeChecked } from '../persistence/atomic-file.js';
 import { type Analyzer, analyzerSettingsSchema, createAnalyzer } from './analyzer.js';
 

@@ -5,6 +5,7 @@ import {
   assertDocuments,
   assertQuery,
   assertTopK,
+  documentContents,
   type EmbedderV1,
   IndexFormatError,
   InvalidArgumentError,
@@ -17,7 +18,6 @@ import {
 } from '@sieve/core';
 import { z } from 'zod';
 import { assertKnownIds } from '../assert-known-ids.js';
-import { documentContents } from '../document-contents.js';
 import { readChecked, writeChecked } from '../persistence/atomic-file.js';
 import { type HnswIndex, type HnswLib, loadHnswLib } from './hnswlib.js';
 
