@@ -4,7 +4,11 @@
 #   npm run models             -> benchmark models into .cache/models (needs ../shared)
 #   npm run models -- gemm     -> GEMM graphs for the roofline into .cache/models/gemm
 #   npm run models -- fixtures -> regenerates the committed test fixtures
+#   npm run models -- convert SRC DST [--force] [--fusion]
+#                              -> a local Hugging Face BERT checkpoint into the ONNX layout Sieve loads
+#   npm run models -- parity DIR -> fp32 ONNX vs PyTorch references on SciFact pairs (needs ../shared)
 set -euo pipefail
+typed_from="${INIT_CWD:-$PWD}"
 cd "$(dirname "$0")/.."
 if [ ! -x tools/.venv/bin/python ]; then
   python3 -m venv tools/.venv
@@ -14,4 +18,8 @@ if [ "$(cat tools/.venv/.requirements.sha256 2>/dev/null)" != "$wanted" ]; then
   tools/.venv/bin/pip install -q -r tools/requirements.txt
   echo "$wanted" > tools/.venv/.requirements.sha256
 fi
-exec tools/.venv/bin/python tools/export_models.py "${1:-bench}" "${@:2}"
+case "${1:-bench}" in
+  convert) exec tools/.venv/bin/python tools/convert_model.py --cwd "$typed_from" "${@:2}" ;;
+  parity) exec tools/.venv/bin/python tools/parity_references.py --cwd "$typed_from" "${@:2}" ;;
+  *) exec tools/.venv/bin/python tools/export_models.py "${1:-bench}" "${@:2}" ;;
+esac

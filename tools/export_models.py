@@ -56,8 +56,8 @@ def log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-def export_onnx(model: torch.nn.Module, folder: Path, with_token_types: bool, kind: str) -> None:
-    """Exports fp32 ONNX with dynamic batch and sequence axes, then int8 by dynamic quantization."""
+def export_onnx(model: torch.nn.Module, folder: Path, with_token_types: bool, kind: str, quantize: bool = True) -> None:
+    """Exports fp32 ONNX with dynamic batch and sequence axes, then (quantize) int8 by dynamic quantization."""
     onnx_dir = folder / "onnx"
     onnx_dir.mkdir(parents=True, exist_ok=True)
     model.eval()
@@ -86,8 +86,9 @@ def export_onnx(model: torch.nn.Module, folder: Path, with_token_types: bool, ki
         wrapper, args, str(fp32), input_names=names, output_names=[output_name],
         dynamic_axes=axes, opset_version=14, do_constant_folding=True, dynamo=False,
     )
-    quantize_dynamic(str(fp32), str(onnx_dir / "model_quantized.onnx"), weight_type=QuantType.QInt8,
-                     per_channel=True, reduce_range=True)
+    if quantize:
+        quantize_dynamic(str(fp32), str(onnx_dir / "model_quantized.onnx"), weight_type=QuantType.QInt8,
+                         per_channel=True, reduce_range=True)
 
 
 def write_tokenizer_files(folder: Path, vocab: list[str], layout: str, max_length: int) -> BertTokenizerFast:
