@@ -276,6 +276,7 @@ describe('public surfaces', () => {
         "type CliContext",
         "type CommonFlags",
         "createCliContext",
+        "type DemoOptions",
         "type DemoResult",
         "type EvaluationOptions",
         "type EvaluationResult",

@@ -3,7 +3,7 @@
 // inside the package: the tests reach them by relative paths.
 export { benchRerank, type RerankBenchOptions } from './bench/rerank.js';
 export { main, usage } from './cli.js';
-export { type DemoResult, runDemo } from './demo.js';
+export { type DemoOptions, type DemoResult, runDemo } from './demo.js';
 export { type CascadeShape, parseCascadeShape } from './evaluate/cascade-shape.js';
 export { type EvaluationOptions, runEvaluation } from './evaluate/run-evaluation.js';
 export type { EvaluationResult, ShapeEvaluation } from './results/evaluation-result.js';

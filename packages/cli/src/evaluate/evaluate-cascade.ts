@@ -1,41 +1,107 @@
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { isAbsolute } from 'node:path';
 import { createCascade, patience, type ScoringStageSettings, scoreGap } from '@sieve/cascade';
-import { documentContents, mrrAtK, ndcgAtK, recallAtK, type SieveDocument } from '@sieve/core';
+import {
+  documentContents,
+  InvalidArgumentError,
+  mrrAtK,
+  ndcgAtK,
+  recallAtK,
+  type SieveDocument,
+} from '@sieve/core';
 import { createTokenCache, type Dtype } from '@sieve/onnx';
 import { type CrossEncoder, createCrossEncoder } from '@sieve/rerank';
 import { type Bm25Retriever, createMemoryDocumentStore } from '@sieve/retrieval';
 import type { ShapeEvaluation } from '../results/evaluation-result.js';
+import type { CliContext } from '../support/cli-context.js';
 import { isGeneratedModel } from '../support/generated-model.js';
+import { chooseModels } from '../support/model-choice.js';
 import type { Progress } from '../support/progress.js';
 import type { CascadeShape } from './cascade-shape.js';
 
+/** The stage ids of the two cross-encoders, as shapes name them (`tiny=K`, `minilm=T`). */
+export const scorerStageIds = { prefilter: 'tinybert', reranker: 'minilm' } as const;
+
 /** Where the two cross-encoders come from, and how they run. */
 export interface EvaluationModels {
-  /** Folder or hub id of the TinyBERT prefilter. */
-  prefilter: string;
-  /** Folder or hub id of the MiniLM reranker. */
-  reranker: string;
+  /** Folder or hub id of the prefilter (`tiny=K`); null when no shape has one. */
+  prefilter: string | null;
+  /** Folder or hub id of the reranker (`minilm=T`); null when no shape has one. */
+  reranker: string | null;
   prefilterDtype: Dtype;
   rerankerDtype: Dtype;
+  /** The prefilter's longest pair in tokens; the model's own limit when undefined. */
+  prefilterMaxLength?: number;
 }
 
-/** Models from `modelsDir` when it holds them, else the hub's ONNX ports. */
+/** Options of {@link evaluationModels}: the flags that choose the models. */
+export interface EvaluationModelOptions {
+  /** `--prefilter`: a folder or a hub id. */
+  prefilter?: string;
+  /** `--reranker`: a folder or a hub id. */
+  reranker?: string;
+  /** @default 'fp32' */
+  prefilterDtype?: Dtype;
+  /** @default 'int8' */
+  rerankerDtype?: Dtype;
+  /** `--prefilter-max-length`. */
+  prefilterMaxLength?: number;
+}
+
+/**
+ * The cross-encoders the shapes need: each from its flag, else `--models DIR` (which must hold
+ * it), else `.cache/models` when it holds it, else the hub's ONNX port. `generated` is true when
+ * a model used is one of the random-weight benchmark exports. Throws an InvalidArgumentError
+ * (before anything loads) for a named folder that does not exist.
+ */
 export function evaluationModels(
-  modelsDir: string,
-  options: { prefilterDtype?: Dtype; rerankerDtype?: Dtype } = {},
-): EvaluationModels & { local: boolean; generated: boolean } {
-  const tiny = join(modelsDir, 'ms-marco-TinyBERT-L-2-v2');
-  const minilm = join(modelsDir, 'ms-marco-MiniLM-L-6-v2');
-  const local = existsSync(tiny) && existsSync(minilm);
+  context: Pick<CliContext, 'modelsDir' | 'modelsGiven'>,
+  shapes: readonly CascadeShape[],
+  options: EvaluationModelOptions = {},
+): EvaluationModels & { generated: boolean } {
+  const chosen = chooseModels(
+    context,
+    {
+      prefilter: {
+        flag: 'prefilter',
+        value: options.prefilter,
+        name: 'ms-marco-TinyBERT-L-2-v2',
+        hubId: 'Xenova/ms-marco-TinyBERT-L-2-v2',
+        needed: shapes.some((shape) => shape.prefilterKeep !== undefined),
+      },
+      reranker: {
+        flag: 'reranker',
+        value: options.reranker,
+        name: 'ms-marco-MiniLM-L-6-v2',
+        hubId: 'Xenova/ms-marco-MiniLM-L-6-v2',
+        needed: shapes.some((shape) => shape.rerank),
+      },
+    },
+    { preferLocal: true },
+  );
   return {
-    prefilter: local ? tiny : 'Xenova/ms-marco-TinyBERT-L-2-v2',
-    reranker: local ? minilm : 'Xenova/ms-marco-MiniLM-L-6-v2',
+    ...chosen,
     prefilterDtype: options.prefilterDtype ?? 'fp32',
     rerankerDtype: options.rerankerDtype ?? 'int8',
-    local,
-    generated: local && isGeneratedModel(minilm),
+    ...(options.prefilterMaxLength === undefined
+      ? {}
+      : { prefilterMaxLength: options.prefilterMaxLength }),
+    generated: [chosen.prefilter, chosen.reranker].some(
+      // Hub ids are never the generated exports; folders are absolute by now.
+      (model) => model !== null && isAbsolute(model) && isGeneratedModel(model),
+    ),
   };
+}
+
+/** The model of a role the shape uses: chosen up front, so null here is a caller's mistake. */
+function requireModel(model: string | null, role: string, shape: CascadeShape): string {
+  if (model === null) {
+    throw new InvalidArgumentError({
+      component: 'cli',
+      argument: 'models',
+      message: `shape '${shape.id}' has a ${role} but models.${role} is null; choose the models for these shapes (evaluationModels)`,
+    });
+  }
+  return model;
 }
 
 /** The inputs shared by every shape of a run. */
@@ -64,21 +130,27 @@ export async function evaluateShape(
   const scorers: CrossEncoder[] = [];
   const stages: ScoringStageSettings[] = [];
   try {
+    // One token cache for both stages. Entries are keyed by tokenizer and length cut: a prefilter
+    // on the reranker's own model at the same length reuses the reranker's tokens; at a shorter
+    // cut (--prefilter-max-length) it keeps entries of its own.
     if (shape.prefilterKeep !== undefined) {
       const prefilter = await createCrossEncoder({
-        model: models.prefilter,
+        model: requireModel(models.prefilter, 'prefilter', shape),
         dtype: models.prefilterDtype,
-        stageId: 'tinybert',
+        stageId: scorerStageIds.prefilter,
         tokenCache,
+        ...(models.prefilterMaxLength === undefined
+          ? {}
+          : { maxLength: models.prefilterMaxLength }),
       });
       scorers.push(prefilter);
       stages.push({ scorer: prefilter, topK: shape.rerank ? shape.prefilterKeep : shape.topK });
     }
     if (shape.rerank) {
       const reranker = await createCrossEncoder({
-        model: models.reranker,
+        model: requireModel(models.reranker, 'reranker', shape),
         dtype: models.rerankerDtype,
-        stageId: 'minilm',
+        stageId: scorerStageIds.reranker,
         tokenCache,
       });
       scorers.push(reranker);
@@ -146,13 +218,17 @@ export async function evaluateShape(
       retrievalRecall: retrievalRecall / count,
       latencyMs: stats.latencyMs,
       pairsPerQuery: scored.reduce((sum, stage) => sum + stage.pairsScored, 0) / count,
-      stages: stats.stages.map((stage) => ({
-        stageId: stage.stageId,
-        kind: stage.kind,
-        latencyMs: { p50: stage.latencyMs.p50, p95: stage.latencyMs.p95 },
-        pairsScoredPerQuery: stage.kind === 'score' ? stage.pairsScored / count : 0,
-        pairsSkippedPerQuery: stage.pairsSkipped / count,
-      })),
+      stages: stats.stages.map((stage) => {
+        const scorer = scorers.find((item) => item.stageId === stage.stageId);
+        return {
+          stageId: stage.stageId,
+          kind: stage.kind,
+          ...(scorer ? { maxLength: scorer.maxLength } : {}),
+          latencyMs: { p50: stage.latencyMs.p50, p95: stage.latencyMs.p95 },
+          pairsScoredPerQuery: stage.kind === 'score' ? stage.pairsScored / count : 0,
+          pairsSkippedPerQuery: stage.pairsSkipped / count,
+        };
+      }),
       stats,
     };
   } finally {

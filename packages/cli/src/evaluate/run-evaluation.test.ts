@@ -1,7 +1,10 @@
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { InvalidArgumentError } from '@sieve/core';
 import { describe, expect, it, vi } from 'vitest';
 import { renderSavedCharts } from '../render-saved-charts.js';
-import { fixtureModels, testContext } from '../support/test-context.js';
+import { fixtureModels, onnxFixtures, testContext } from '../support/test-context.js';
 import { runEvaluation } from './run-evaluation.js';
 
 describe('sieve bench cascade / sieve eval (tiny models, 3 judged queries)', () => {
@@ -94,12 +97,24 @@ describe('sieve bench cascade / sieve eval (tiny models, 3 judged queries)', () 
     expect(result.queries).toBe(2);
     expect(context.lines.join('\n')).toMatch(/RANDOM weights/);
     expect(result.files).toEqual({});
+    // The random-weight reranker sits unused in the folder: nothing to say.
+    const quiet = testContext({ modelsDir: models });
+    const prefilterOnly = await runEvaluation(quiet, {
+      name: 'eval',
+      shapes: ['bm25=10,tiny=5'],
+      split: 'test',
+      queries: 1,
+    });
+    expect(prefilterOnly.modelsAreRandomWeights).toBe(false);
+    expect(quiet.lines.join('\n')).not.toMatch(/RANDOM weights/);
   }, 60_000);
 
   it('skips shapes whose models cannot be had and runs the others', async () => {
     vi.stubEnv('HF_HUB_OFFLINE', '1');
+    vi.stubEnv('HF_HUB_CACHE', mkdtempSync(join(tmpdir(), 'sieve-empty-hub-')));
     try {
-      const context = testContext();
+      // No --models: the default folder (empty here), then the hub, which is offline.
+      const context = testContext({ modelsGiven: false });
       const result = await runEvaluation(context, {
         name: 'eval',
         shapes: ['bm25=10', 'bm25=10,tiny=5'],
@@ -111,10 +126,92 @@ describe('sieve bench cascade / sieve eval (tiny models, 3 judged queries)', () 
       expect(result.skipped[0]!.reason).toMatch(/offline|HF_HUB_OFFLINE/i);
       expect(context.warnings.join('\n')).toMatch(/skipping shape bm25=10,tiny=5/);
       await expect(
-        runEvaluation(testContext(), { name: 'eval', shapes: ['bm25=10,minilm=3'], split: 'test' }),
+        runEvaluation(testContext({ modelsGiven: false }), {
+          name: 'eval',
+          shapes: ['bm25=10,minilm=3'],
+          split: 'test',
+        }),
       ).rejects.toThrow(/no shape could run/);
     } finally {
       vi.unstubAllEnvs();
     }
   }, 60_000);
+
+  it('takes the models named by --prefilter and --reranker, and records them as they ran', async () => {
+    // The reranker's own model as the prefilter, on short inputs: one token cache serves both.
+    const model = join(onnxFixtures, 'tiny-bert-cross-encoder');
+    const context = testContext({ modelsGiven: false });
+    const result = await runEvaluation(context, {
+      name: 'eval',
+      shapes: ['bm25=10,tiny=5,minilm=3'],
+      split: 'test',
+      prefilter: model,
+      reranker: model,
+      prefilterMaxLength: 16,
+      rerankerDtype: 'fp32',
+    });
+    expect(result.models).toEqual({
+      prefilter: model,
+      reranker: model,
+      prefilterDtype: 'fp32',
+      rerankerDtype: 'fp32',
+      prefilterMaxLength: 16,
+      // The fixture's own limit: its max_position_embeddings.
+      rerankerMaxLength: 64,
+    });
+    expect(result.shapes[0]!.stages.map((stage) => stage.maxLength)).toEqual([undefined, 16, 64]);
+    const printed = context.lines.join('\n');
+    expect(printed).toContain(`prefilter: ${model} (fp32, max length 16 tokens)`);
+    expect(printed).toContain(`reranker: ${model} (fp32)`);
+    expect(printed).not.toMatch(/RANDOM weights/);
+    await expect(
+      runEvaluation(testContext({ modelsGiven: false }), {
+        name: 'eval',
+        shapes: ['bm25=10,tiny=5'],
+        split: 'test',
+        prefilter: model,
+        prefilterMaxLength: 100,
+      }),
+    ).rejects.toThrow(/--prefilter-max-length 100: must be within 4\.\.64/);
+  }, 60_000);
+
+  it('refuses a named model folder, or a --models folder, that is not there, before running', async () => {
+    const context = testContext();
+    fixtureModels(context.modelsDir, { 'ms-marco-TinyBERT-L-2-v2': 'tiny-bert-cross-encoder' });
+    const shapes = ['bm25=10', 'bm25=10,tiny=5,minilm=3'];
+    const attempt = (options: Partial<Parameters<typeof runEvaluation>[1]>, over = context) =>
+      runEvaluation(over, { name: 'eval', shapes, split: 'test', ...options });
+    await expect(attempt({})).rejects.toThrow(
+      `--models ${context.modelsDir} has no ms-marco-MiniLM-L-6-v2 folder; put it there, or name it with --reranker DIR|ID`,
+    );
+    await expect(attempt({ reranker: '/nonexistent/minilm' })).rejects.toThrow(
+      /--reranker \/nonexistent\/minilm: \/nonexistent\/minilm does not exist/,
+    );
+    await expect(attempt({}, testContext({ modelsDir: '/nonexistent/models' }))).rejects.toThrow(
+      '--models /nonexistent/models does not exist',
+    );
+    await expect(attempt({ prefilter: './no/such/model' })).rejects.toThrow(InvalidArgumentError);
+    // Nothing ran: no output, no saved result.
+    expect(context.lines).toEqual([]);
+    expect(existsSync(context.resultsDir)).toBe(false);
+  });
+
+  it('says nothing of random weights or the GEMM roofline when no shape loads a model', async () => {
+    const context = testContext();
+    fixtureModels(context.modelsDir, {});
+    const result = await runEvaluation(context, {
+      name: 'eval',
+      shapes: ['bm25=10'],
+      split: 'test',
+    });
+    expect(result.models).toMatchObject({
+      prefilter: null,
+      reranker: null,
+      prefilterMaxLength: null,
+    });
+    expect(result.roofline).toBeNull();
+    expect(result.modelsAreRandomWeights).toBe(false);
+    expect(context.warnings).toEqual([]);
+    expect(context.lines.join('\n')).not.toMatch(/RANDOM weights|prefilter:|reranker:/);
+  });
 });

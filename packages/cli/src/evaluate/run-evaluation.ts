@@ -1,5 +1,5 @@
 import { formatCascadeStats, formatPrometheus } from '@sieve/cascade';
-import { formatTable, InvalidArgumentError, ModelLoadError } from '@sieve/core';
+import { formatTable, InvalidArgumentError, InvalidConfigError, ModelLoadError } from '@sieve/core';
 import type { Dtype } from '@sieve/onnx';
 import { createBm25Retriever, loadBeirDataset } from '@sieve/retrieval';
 import { machineRoofline } from '../bench/gemm.js';
@@ -14,7 +14,12 @@ import { runStamp, saveResult, saveResultFile, saveResultFiles } from '../result
 import { benchInputsHint, type CliContext, requirePaths } from '../support/cli-context.js';
 import { describeMachine, machineLine } from '../support/machine.js';
 import { parseCascadeShape } from './cascade-shape.js';
-import { evaluateShape, evaluationModels } from './evaluate-cascade.js';
+import {
+  type EvaluationModels,
+  evaluateShape,
+  evaluationModels,
+  scorerStageIds,
+} from './evaluate-cascade.js';
 
 /** Options of {@link runEvaluation}. */
 export interface EvaluationOptions {
@@ -29,10 +34,25 @@ export interface EvaluationOptions {
   split: string;
   /** First N judged queries; all when undefined. */
   queries?: number;
+  /**
+   * The prefilter (`tiny=K`), as `--prefilter` takes it: a model folder (relative to where the
+   * command was typed) or a hub id. @default `<models>/ms-marco-TinyBERT-L-2-v2`, else the hub's
+   */
+  prefilter?: string;
+  /**
+   * The reranker (`minilm=T`), as `--reranker` takes it: a model folder or a hub id.
+   * @default `<models>/ms-marco-MiniLM-L-6-v2`, else the hub's
+   */
+  reranker?: string;
   /** @default 'fp32' */
   prefilterDtype?: Dtype;
   /** @default 'int8' */
   rerankerDtype?: Dtype;
+  /**
+   * The prefilter's longest pair in tokens (`--prefilter-max-length`): with the reranker's model
+   * as the prefilter, a short cut makes it a cheap first pass. @default the model's own limit
+   */
+  prefilterMaxLength?: number;
   /** Also save the Prometheus exposition of each shape's stats. @default false */
   prometheus?: boolean;
 }
@@ -60,23 +80,37 @@ export async function runEvaluation(
   options: EvaluationOptions,
 ): Promise<EvaluationResult> {
   const shapes = options.shapes.map(parseCascadeShape);
+  // Every usage problem before anything slow: models first, then the dataset.
+  const { generated, ...models } = evaluationModels(context, shapes, options);
   requirePaths({ dataset: context.datasetDir }, benchInputsHint);
+  for (const [role, unused] of [
+    ['prefilter', models.prefilter === null],
+    ['reranker', models.reranker === null],
+  ] as const) {
+    if (unused && options[role] !== undefined) {
+      context.warn(
+        `[sieve] --${role} is unused: no shape has ${role === 'prefilter' ? 'tiny=K' : 'minilm=T'}`,
+      );
+    }
+  }
+  if (models.prefilter === null && options.prefilterMaxLength !== undefined) {
+    context.warn('[sieve] --prefilter-max-length is unused: no shape has tiny=K');
+  }
   const machine = describeMachine();
-  const roofline = await machineRoofline(context);
+  // The roofline says how close the cross-encoders come to the machine's GEMM rate: a run without
+  // them has no use for it (nor for the warning when its graphs are missing).
+  const roofline =
+    models.prefilter === null && models.reranker === null
+      ? undefined
+      : await machineRoofline(context);
   const { corpus, queries, qrels } = await loadBeirDataset(context.datasetDir, options.split);
   const judged = [...queries].filter(([id]) => (qrels.get(id)?.size ?? 0) > 0);
   const selected = judged.slice(0, options.queries ?? judged.length);
-  const models = evaluationModels(context.modelsDir, {
-    ...(options.prefilterDtype ? { prefilterDtype: options.prefilterDtype } : {}),
-    ...(options.rerankerDtype ? { rerankerDtype: options.rerankerDtype } : {}),
-  });
   context.print(
     `${options.name === 'eval' ? 'evaluation' : 'cascade sweep'} on ${context.datasetDir} (${options.split}: ${selected.length} of ${judged.length} judged queries, ${corpus.length} documents); ${machineLine(machine)}`,
   );
-  context.print(
-    `cross-encoders: ${models.prefilter} (${models.prefilterDtype}), ${models.reranker} (${models.rerankerDtype})`,
-  );
-  if (models.generated) context.print(`note: ${randomWeightsNote}`);
+  for (const line of describeModels(models)) context.print(line);
+  if (generated) context.print(`note: ${randomWeightsNote}`);
 
   const bm25 = createBm25Retriever();
   const indexStart = performance.now();
@@ -92,7 +126,9 @@ export async function runEvaluation(
         shape,
         { corpus, bm25, queries: selected, qrels, models },
         progress,
-      );
+      ).catch((error: unknown) => {
+        throw maxLengthProblem(error, models) ?? error;
+      });
       evaluations.push(evaluation);
       context.print(
         `\n${shape.id}: nDCG@10 ${evaluation.ndcgAt10.toFixed(4)}, MRR@10 ${evaluation.mrrAt10.toFixed(4)}, Recall@10 ${evaluation.recallAt10.toFixed(4)}, Recall@${shape.retrievalTopK} (BM25) ${evaluation.retrievalRecall.toFixed(4)}; ${evaluation.pairsPerQuery.toFixed(1)} pairs/query, p50 ${evaluation.latencyMs.p50.toFixed(1)} ms`,
@@ -151,7 +187,7 @@ export async function runEvaluation(
           queries: selected.length,
           split: options.split,
           machine,
-          modelsAreRandomWeights: models.generated,
+          modelsAreRandomWeights: generated,
           shapes: evaluations,
         }),
       ),
@@ -171,8 +207,10 @@ export async function runEvaluation(
       reranker: models.reranker,
       prefilterDtype: models.prefilterDtype,
       rerankerDtype: models.rerankerDtype,
+      prefilterMaxLength: maxLengthRan(evaluations, scorerStageIds.prefilter),
+      rerankerMaxLength: maxLengthRan(evaluations, scorerStageIds.reranker),
     },
-    modelsAreRandomWeights: models.generated,
+    modelsAreRandomWeights: generated,
     indexing: { milliseconds: indexMs, documentsPerSecond: corpus.length / (indexMs / 1000) },
     shapes: evaluations.map((evaluation) => {
       const { stats: _stats, ...summary } = evaluation;
@@ -183,6 +221,51 @@ export async function runEvaluation(
   };
   saveResult(context, options.name, result, stamp);
   return result;
+}
+
+/** `prefilter: <folder or id> (fp32, max length 64 tokens)`, one line per model the shapes use. */
+function describeModels(models: EvaluationModels): string[] {
+  const lines: string[] = [];
+  if (models.prefilter !== null) {
+    const length =
+      models.prefilterMaxLength === undefined
+        ? "the model's max length"
+        : `max length ${models.prefilterMaxLength} tokens`;
+    lines.push(`prefilter: ${models.prefilter} (${models.prefilterDtype}, ${length})`);
+  }
+  if (models.reranker !== null) {
+    lines.push(`reranker: ${models.reranker} (${models.rerankerDtype})`);
+  }
+  return lines;
+}
+
+/** The maxLength a scoring stage ran with, from the first shape that has it; null when none. */
+function maxLengthRan(evaluations: readonly ShapeEvaluation[], stageId: string): number | null {
+  for (const evaluation of evaluations) {
+    const stage = evaluation.stages.find((item) => item.stageId === stageId);
+    if (stage?.maxLength !== undefined) return stage.maxLength;
+  }
+  return null;
+}
+
+/**
+ * A prefilter maxLength the model cannot take is the user's flag, not a broken model: a usage
+ * error naming the flag (the model's limit is only known once its config is read).
+ */
+function maxLengthProblem(error: unknown, models: EvaluationModels): Error | undefined {
+  if (
+    models.prefilterMaxLength === undefined ||
+    !InvalidConfigError.isInstance(error) ||
+    !error.issues.some((issue) => issue.path === 'maxLength')
+  ) {
+    return undefined;
+  }
+  return new InvalidArgumentError({
+    component: 'cli',
+    argument: 'prefilter-max-length',
+    message: `--prefilter-max-length ${models.prefilterMaxLength}: ${error.issues.find((issue) => issue.path === 'maxLength')!.message}`,
+    cause: error,
+  });
 }
 
 /** One line per shape: quality, latency, pairs per query, frontier mark. */

@@ -8,6 +8,8 @@ import type { Roofline } from './gemm-result.js';
 export interface StageEvaluation {
   stageId: string;
   kind: 'retrieval' | 'score';
+  /** A scoring stage's longest pair in tokens (its cross-encoder's `maxLength`). */
+  maxLength?: number;
   latencyMs: { p50: number; p95: number };
   pairsScoredPerQuery: number;
   pairsSkippedPerQuery: number;
@@ -42,8 +44,23 @@ export interface EvaluationResult {
   split: string;
   documents: number;
   queries: number;
-  models: { prefilter: string; reranker: string; prefilterDtype: Dtype; rerankerDtype: Dtype };
-  /** True when the models are the generated random-weight ones: quality figures mean nothing. */
+  /** The cross-encoders the shapes used, as chosen (`--prefilter`, `--reranker`, `--models`). */
+  models: {
+    /** Folder or hub id of the prefilter; null when no shape has one. */
+    prefilter: string | null;
+    /** Folder or hub id of the reranker; null when no shape has one. */
+    reranker: string | null;
+    prefilterDtype: Dtype;
+    rerankerDtype: Dtype;
+    /**
+     * The prefilter's longest pair in tokens, as it ran (`--prefilter-max-length`, else the
+     * model's own limit); null when no prefilter ran.
+     */
+    prefilterMaxLength: number | null;
+    /** The reranker's longest pair in tokens, as it ran; null when no reranker ran. */
+    rerankerMaxLength: number | null;
+  };
+  /** True when a model used is a generated random-weight one: quality figures mean nothing. */
   modelsAreRandomWeights: boolean;
   indexing: { milliseconds: number; documentsPerSecond: number };
   /** Each shape that ran, and whether it is on the quality-vs-latency frontier. */
@@ -56,4 +73,4 @@ export interface EvaluationResult {
 
 /** What an evaluation with the generated models says about its quality figures. */
 export const randomWeightsNote =
-  'Models are architecture-exact with RANDOM weights: latency is real, rerank quality is not (pass --models DIR with trained weights).';
+  'Models are architecture-exact with RANDOM weights: latency is real, rerank quality is not (pass --reranker and --prefilter DIR|ID, or --models DIR, with trained weights).';

@@ -54,7 +54,7 @@ export interface CommonFlags {
  */
 export function createCliContext(flags: CommonFlags, environment = process.env): CliContext {
   const root = process.cwd();
-  const typedFrom = environment.INIT_CWD ?? root;
+  const typedFrom = typedFromFolder(environment);
   const userPath = (value: string | undefined, fallback: string): string =>
     value === undefined ? fallback : resolve(typedFrom, value);
   const json = flags.json === true;
@@ -72,6 +72,14 @@ export function createCliContext(flags: CommonFlags, environment = process.env):
     progress: (label, total) =>
       createProgress({ label, total, stream: process.stderr, enabled: showProgress }),
   };
+}
+
+/**
+ * The folder paths the user typed are relative to: where they typed the command (`INIT_CWD`, which
+ * npm sets before it moves to the repository root), else the working folder.
+ */
+export function typedFromFolder(environment: NodeJS.ProcessEnv = process.env): string {
+  return environment.INIT_CWD ?? process.cwd();
 }
 
 /** Throws an InvalidArgumentError naming each missing path and how to get it. */

@@ -1,0 +1,388 @@
+/**
+ * The commands of `sieve`, one table each: the flags a command accepts (what the parser reads and
+ * what its help prints) beside the code that runs it.
+ */
+import { resolve } from 'node:path';
+import { type Dtype, dtypes } from '@sieve/onnx';
+import { benchDense } from './bench/dense.js';
+import { benchGemm } from './bench/gemm.js';
+import { benchInt8 } from './bench/int8.js';
+import { benchRerank, rerankWorkloads } from './bench/rerank.js';
+import { runDemo } from './demo.js';
+import { defaultEvalShape, defaultSweep } from './evaluate/cascade-shape.js';
+import { type EvaluationOptions, runEvaluation } from './evaluate/run-evaluation.js';
+import { renderSavedCharts } from './render-saved-charts.js';
+import type { RerankWorkloadName } from './results/rerank-bench-result.js';
+import { type CliContext, typedFromFolder } from './support/cli-context.js';
+import {
+  type CommandSpec,
+  defineCommand,
+  type FlagSpec,
+  type FlagValues,
+  usageError,
+} from './support/command-spec.js';
+import { optional } from './support/optional.js';
+import { parsePositiveInteger } from './support/positive-integer.js';
+
+/** `a, b or c` */
+const either = (values: readonly string[]): string =>
+  `${values.slice(0, -1).join(', ')} or ${values.at(-1)}`;
+
+/** Flags shared by several commands, each spelled once. */
+const flag = {
+  json: {
+    type: 'boolean',
+    description: 'print the result as JSON on stdout (human output goes to stderr)',
+  },
+  noProgress: { type: 'boolean', description: 'no progress bars' },
+  help: { type: 'boolean', short: 'h', description: "this command's flags" },
+  models: {
+    type: 'string',
+    value: 'DIR',
+    description: 'folder of local models under their hub names (default .cache/models)',
+  },
+  dataset: {
+    type: 'string',
+    value: 'DIR',
+    description: 'a BEIR dataset folder (default ../shared/datasets/scifact)',
+  },
+  results: {
+    type: 'string',
+    value: 'DIR',
+    description: 'where results are saved (default bench/results)',
+  },
+} as const satisfies Record<string, FlagSpec>;
+
+/** `--json`, `--no-progress`, `--help`: how a measuring command talks. */
+const outputFlags = {
+  json: flag.json,
+  'no-progress': flag.noProgress,
+  help: flag.help,
+} as const;
+
+/** `--models`, `--dataset`, `--results`: where a measuring command reads and writes. */
+const inputFlags = { models: flag.models, dataset: flag.dataset, results: flag.results } as const;
+
+/** The flags only `sieve eval` and `sieve bench cascade` have, given their defaults. */
+const evaluationOwnFlags = (defaults: { queries: string; shapes: string }) =>
+  ({
+    shapes: {
+      type: 'string',
+      value: 'S;S...',
+      description: `cascade shapes, separated by ';' (default ${defaults.shapes})`,
+    },
+    queries: {
+      type: 'string',
+      value: 'N',
+      description: `the first N judged queries (default ${defaults.queries})`,
+    },
+    split: {
+      type: 'string',
+      value: 'NAME',
+      description: 'BEIR split, qrels/NAME.tsv (default test)',
+    },
+    prefilter: {
+      type: 'string',
+      value: 'DIR|ID',
+      description:
+        'the prefilter (tiny=K): a model folder or a hub id (default <models>/ms-marco-TinyBERT-L-2-v2, else the hub)',
+    },
+    reranker: {
+      type: 'string',
+      value: 'DIR|ID',
+      description:
+        'the reranker (minilm=T): a model folder or a hub id (default <models>/ms-marco-MiniLM-L-6-v2, else the hub)',
+    },
+    'prefilter-dtype': {
+      type: 'string',
+      value: dtypes.join('|'),
+      description: 'weights of the prefilter (default fp32)',
+    },
+    'reranker-dtype': {
+      type: 'string',
+      value: dtypes.join('|'),
+      description: 'weights of the reranker (default int8)',
+    },
+    'prefilter-max-length': {
+      type: 'string',
+      value: 'N',
+      description:
+        "the prefilter's longest pair in tokens (default the model's own); with --prefilter set to the reranker's model, a short cut makes it a cheap first pass",
+    },
+    prometheus: {
+      type: 'boolean',
+      description: "also save each shape's stats in the Prometheus text format",
+    },
+  }) as const satisfies Record<string, FlagSpec>;
+
+/** The flags of `sieve eval` and `sieve bench cascade`. */
+const evaluationFlags = (defaults: { queries: string; shapes: string }) =>
+  ({
+    ...evaluationOwnFlags(defaults),
+    ...inputFlags,
+    models: {
+      ...flag.models,
+      description:
+        'take the models not named by --prefilter or --reranker from DIR, under their hub names (default .cache/models when it holds them, else the hub)',
+    },
+    ...outputFlags,
+  }) as const satisfies Record<string, FlagSpec>;
+
+const shapeNotes = `shapes: bm25=N[,tiny=K][,minilm=T][,prune=patience:B|gap:G], separated by ';'
+  e.g. --shapes "bm25=100;bm25=100,tiny=30,minilm=10,prune=patience:2"
+  tiny=K: the prefilter keeps K; minilm=T: the reranker keeps T (the final top-k)`;
+
+function positiveInteger(
+  value: string | undefined,
+  name: string,
+  command: string,
+): number | undefined {
+  if (value === undefined) return undefined;
+  const number = parsePositiveInteger(value);
+  if (number === undefined) {
+    throw usageError(`--${name} must be a positive integer, got '${value}'`, { name: command });
+  }
+  return number;
+}
+
+function dtypeOption(value: string | undefined, name: string, command: string): Dtype | undefined {
+  if (value === undefined) return undefined;
+  if (!(dtypes as readonly string[]).includes(value)) {
+    throw usageError(`--${name} must be ${either(dtypes)}, got '${value}'`, { name: command });
+  }
+  return value as Dtype;
+}
+
+/** What `sieve eval` and `sieve bench cascade` read from their flags. */
+function evaluationOptions(
+  values: FlagValues<ReturnType<typeof evaluationFlags>>,
+  fallback: { name: 'eval' | 'cascade'; shapes: string[]; queries?: number },
+): EvaluationOptions {
+  const command = fallback.name === 'eval' ? 'eval' : 'bench cascade';
+  const queries = positiveInteger(values.queries, 'queries', command) ?? fallback.queries;
+  return {
+    name: fallback.name,
+    shapes:
+      values.shapes === undefined
+        ? fallback.shapes
+        : values.shapes
+            .split(';')
+            .map((shape) => shape.trim())
+            .filter(Boolean),
+    split: values.split ?? 'test',
+    ...optional('queries', queries),
+    ...optional('prefilter', values.prefilter),
+    ...optional('reranker', values.reranker),
+    ...optional(
+      'prefilterDtype',
+      dtypeOption(values['prefilter-dtype'], 'prefilter-dtype', command),
+    ),
+    ...optional('rerankerDtype', dtypeOption(values['reranker-dtype'], 'reranker-dtype', command)),
+    ...optional(
+      'prefilterMaxLength',
+      positiveInteger(values['prefilter-max-length'], 'prefilter-max-length', command),
+    ),
+    prometheus: values.prometheus === true,
+  };
+}
+
+const workloadNames = Object.keys(rerankWorkloads) as RerankWorkloadName[];
+
+const gemmFlags = { models: flag.models, results: flag.results, ...outputFlags } as const;
+
+const rerankOwnFlags = {
+  workload: {
+    type: 'string',
+    value: [...workloadNames, 'both'].join('|'),
+    description: 'study (10 queries x 30 candidates), scifact (100 x 100) or both (default study)',
+  },
+  strategies: {
+    type: 'string',
+    value: 'ID,...',
+    description: 'the strategies to run, by id (default all; see the CLI README)',
+  },
+  repeats: {
+    type: 'string',
+    value: 'N',
+    description: 'measured passes per strategy, median reported (default 3 for study, else 1)',
+  },
+  model: {
+    type: 'string',
+    value: 'NAME',
+    description: 'model folder under --models (default ms-marco-MiniLM-L-6-v2)',
+  },
+  python: {
+    type: 'string',
+    value: 'PATH',
+    description:
+      'Python with sentence-transformers, for that peer (default $SIEVE_PYTHON, tools/.venv, python3)',
+  },
+} as const satisfies Record<string, FlagSpec>;
+
+const rerankFlags = { ...rerankOwnFlags, ...inputFlags, ...outputFlags } as const;
+
+function runRerank(values: FlagValues<typeof rerankFlags>, context: CliContext) {
+  const workload = values.workload ?? 'study';
+  if (workload !== 'both' && !(workloadNames as string[]).includes(workload)) {
+    throw usageError(
+      `--workload must be ${either([...workloadNames, 'both'])}, got '${workload}'`,
+      { name: 'bench rerank' },
+    );
+  }
+  return benchRerank(context, {
+    workloads: workload === 'both' ? workloadNames : [workload as RerankWorkloadName],
+    ...optional(
+      'strategies',
+      values.strategies
+        ?.split(',')
+        .map((id) => id.trim())
+        .filter(Boolean),
+    ),
+    repeats:
+      positiveInteger(values.repeats, 'repeats', 'bench rerank') ?? (workload === 'study' ? 3 : 1),
+    ...optional('model', values.model),
+    ...optional('python', values.python),
+  });
+}
+
+const cascadeFlags = evaluationFlags({ queries: '30', shapes: 'a sweep of 10' });
+
+const runCascade = (values: FlagValues<typeof cascadeFlags>, context: CliContext) =>
+  runEvaluation(
+    context,
+    evaluationOptions(values, { name: 'cascade', shapes: defaultSweep, queries: 30 }),
+  );
+
+/** Every command of `sieve`, in the order `sieve --help` lists them. */
+export const commands: readonly CommandSpec[] = [
+  defineCommand({
+    name: 'demo',
+    summary:
+      "the main job: hybrid retrieval -> TinyBERT -> pruning -> MiniLM over Sieve's documentation",
+    flags: {
+      query: {
+        type: 'string',
+        value: 'TEXT',
+        multiple: true,
+        description: 'a query to run instead of the built-in three (repeatable)',
+      },
+      embedder: {
+        type: 'string',
+        value: 'DIR|ID',
+        description:
+          'the dense retriever: a model folder or a hub id (default Xenova/all-MiniLM-L6-v2)',
+      },
+      prefilter: {
+        type: 'string',
+        value: 'DIR|ID',
+        description:
+          'the prefilter: a model folder or a hub id (default Xenova/ms-marco-TinyBERT-L-2-v2)',
+      },
+      reranker: {
+        type: 'string',
+        value: 'DIR|ID',
+        description:
+          'the reranker: a model folder or a hub id (default Xenova/ms-marco-MiniLM-L-6-v2)',
+      },
+      models: {
+        ...flag.models,
+        description:
+          'take the models not named above from DIR, under their hub names (default the Hugging Face hub)',
+      },
+      json: flag.json,
+      help: flag.help,
+    },
+    run: ({ values }, context) =>
+      runDemo(context, {
+        ...optional('queries', values.query),
+        ...optional('embedder', values.embedder),
+        ...optional('prefilter', values.prefilter),
+        ...optional('reranker', values.reranker),
+      }),
+  }),
+  defineCommand({
+    name: 'bench',
+    summary: 'gemm, rerank (study workload) and cascade, in turn',
+    flags: {
+      ...rerankOwnFlags,
+      ...evaluationOwnFlags({ queries: '30', shapes: 'a sweep of 10' }),
+      ...cascadeFlags,
+    },
+    run: async ({ values }, context) => ({
+      gemm: await benchGemm(context),
+      rerank: await runRerank(values, context),
+      cascade: await runCascade(values, context),
+    }),
+  }),
+  defineCommand({
+    name: 'bench gemm',
+    summary: "the machine's fp32/int8 GEMM roofline through ONNX Runtime",
+    flags: gemmFlags,
+    run: (_input, context) => benchGemm(context),
+  }),
+  defineCommand({
+    name: 'bench rerank',
+    summary: "the original study's strategies, int8, bucketing, and peers on the same pairs",
+    flags: rerankFlags,
+    run: ({ values }, context) => runRerank(values, context),
+  }),
+  defineCommand({
+    name: 'bench cascade',
+    summary:
+      'cascade shapes on BEIR: the quality-vs-latency frontier, with an SVG chart and a page',
+    flags: cascadeFlags,
+    notes: `${shapeNotes}\n  default: ${defaultSweep.join(';')}`,
+    run: ({ values }, context) => runCascade(values, context),
+  }),
+  defineCommand({
+    name: 'bench dense',
+    summary: 'embedding throughput, HNSW build, and HNSW recall against exact search',
+    flags: {
+      documents: {
+        type: 'string',
+        value: 'N',
+        description: 'the first N documents of the corpus (default all)',
+      },
+      ...inputFlags,
+      ...outputFlags,
+    },
+    run: ({ values }, context) =>
+      benchDense(
+        context,
+        optional('documents', positiveInteger(values.documents, 'documents', 'bench dense')),
+      ),
+  }),
+  defineCommand({
+    name: 'bench int8',
+    summary: 'how far int8 scores move with the batch they are computed in',
+    flags: {
+      queries: { type: 'string', value: 'N', description: 'SciFact test queries (default 3)' },
+      ...inputFlags,
+      ...outputFlags,
+    },
+    run: ({ values }, context) =>
+      benchInt8(
+        context,
+        optional('queries', positiveInteger(values.queries, 'queries', 'bench int8')),
+      ),
+  }),
+  defineCommand({
+    name: 'chart',
+    operands: ['FILE'],
+    summary: 'render the charts of a saved rerank, cascade or eval result again, next to it',
+    flags: { json: flag.json, help: flag.help },
+    run: ({ operands }, context) =>
+      renderSavedCharts(context, resolve(typedFromFolder(), operands[0]!)),
+  }),
+  defineCommand({
+    name: 'eval',
+    summary: 'nDCG@10, MRR@10, Recall@k and per-stage latency of cascade shapes on BEIR',
+    flags: evaluationFlags({ queries: 'all', shapes: `bm25=100;${defaultEvalShape}` }),
+    notes: shapeNotes,
+    run: ({ values }, context) =>
+      runEvaluation(
+        context,
+        evaluationOptions(values, { name: 'eval', shapes: ['bm25=100', defaultEvalShape] }),
+      ),
+  }),
+];
