@@ -30,7 +30,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'integration',
-          include: ['packages/*/src/**/*.int.test.ts'],
+          include: ['packages/*/src/**/*.int.test.ts', 'tools/**/*.int.test.ts'],
           testTimeout: 600_000,
           hookTimeout: 600_000,
         },
