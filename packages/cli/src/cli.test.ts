@@ -53,7 +53,10 @@ describe('sieve command line', () => {
       /unknown option '--colour' for sieve demo; it accepts --query, --embedder, --prefilter, --reranker, --models, --json, --help/,
     ],
     [['eval', '--query', 'x'], /unknown option '--query' for sieve eval; it accepts --shapes, /],
-    [['bench', 'cascade', '--embedder', 'x'], /for sieve bench cascade; it accepts .*--reranker/],
+    [['bench', 'cascade', '--query', 'x'], /for sieve bench cascade; it accepts .*--embedder/],
+    [['eval', '--embedder-dtype', 'int4'], /--embedder-dtype must be fp32, int8 or fp16/],
+    [['eval', '--shapes', 'bm25=10,dense=10', '--dataset', '.'], /names 2 retrievers/],
+    [['eval', '--reference', 'tiny=3', '--dataset', '.'], /--reference: shape 'tiny=3' needs/],
     [['eval', '--prefilter-max-length', '0'], /--prefilter-max-length must be a positive integer/],
     [['chart'], /sieve chart needs FILE/],
     [['help', 'bogus'], /unknown command 'bogus'/],
@@ -81,11 +84,19 @@ describe('sieve command line', () => {
       expect(await main(argv)).toBe(0);
       const help = io.out();
       expect(help).toMatch(/^usage: sieve eval \[flags\]/);
-      for (const flag of ['--shapes S;S...', '--prefilter DIR|ID', '--reranker DIR|ID']) {
+      for (const flag of [
+        '--shapes S;S...',
+        '--reference SHAPE',
+        '--embedder DIR|ID',
+        '--embedder-dtype fp32|int8|fp16',
+        '--prefilter DIR|ID',
+        '--reranker DIR|ID',
+      ]) {
         expect(help).toContain(flag);
       }
       expect(help).toContain('--prefilter-max-length N');
-      expect(help).not.toMatch(/--query|--embedder|--workload/);
+      expect(help).toMatch(/dense=N .*hybrid=N/);
+      expect(help).not.toMatch(/--query|--workload/);
     },
   );
 
@@ -99,6 +110,9 @@ describe('sieve command line', () => {
       /^usage: sieve bench cascade \[flags\][\s\S]*--queries N\s+the first N judged queries \(default 30\)/,
     );
     expect(cascade).toContain('--prefilter-max-length N');
+    expect(cascade).toContain('--reference SHAPE');
+    expect(cascade).toContain('--embedder DIR|ID');
+    expect(cascade).toMatch(/default: bm25=100;dense=100;hybrid=100;/);
     for (const [argv, expected, absent] of [
       [
         ['demo', '--help'],

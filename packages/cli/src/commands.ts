@@ -81,6 +81,23 @@ const evaluationOwnFlags = (defaults: { queries: string; shapes: string }) =>
       value: 'NAME',
       description: 'BEIR split, qrels/NAME.tsv (default test)',
     },
+    reference: {
+      type: 'string',
+      value: 'SHAPE',
+      description:
+        'the full rerank the agree@10 and cost/ref columns compare with, run too when --shapes lacks it (default the shape with minilm=T, no tiny, no prune, deepest retrieval; without one the columns are empty)',
+    },
+    embedder: {
+      type: 'string',
+      value: 'DIR|ID',
+      description:
+        'the bi-encoder of dense=N and hybrid=N: a model folder or a hub id (default <models>/all-MiniLM-L6-v2, else the hub)',
+    },
+    'embedder-dtype': {
+      type: 'string',
+      value: dtypes.join('|'),
+      description: 'weights of the embedder (default fp32)',
+    },
     prefilter: {
       type: 'string',
       value: 'DIR|ID',
@@ -123,14 +140,21 @@ const evaluationFlags = (defaults: { queries: string; shapes: string }) =>
     models: {
       ...flag.models,
       description:
-        'take the models not named by --prefilter or --reranker from DIR, under their hub names (default .cache/models when it holds them, else the hub)',
+        'take the models not named by --embedder, --prefilter or --reranker from DIR, under their hub names (default .cache/models when it holds them, else the hub)',
     },
     ...outputFlags,
   }) as const satisfies Record<string, FlagSpec>;
 
-const shapeNotes = `shapes: bm25=N[,tiny=K][,minilm=T][,prune=patience:B|gap:G], separated by ';'
-  e.g. --shapes "bm25=100;bm25=100,tiny=30,minilm=10,prune=patience:2"
-  tiny=K: the prefilter keeps K; minilm=T: the reranker keeps T (the final top-k)`;
+const shapeNotes = `shapes: RETRIEVER=N[,tiny=K][,minilm=T][,prune=patience:B|gap:G], separated by ';'
+  e.g. --shapes "bm25=100;dense=100;bm25=100,minilm=10;hybrid=100,tiny=30,minilm=10"
+  RETRIEVER=N, exactly one: bm25=N (BM25), dense=N (the --embedder's HNSW index) or hybrid=N
+    (BM25 and dense fused by reciprocal rank fusion, k 60, each asked for 2N); N candidates
+  tiny=K: the prefilter keeps K; minilm=T: the reranker keeps T (the final top-k)
+  the dense index is built once per run when a shape needs it, and cached in .cache/indexes/`;
+
+const columnNotes = `columns: nDCG@10, MRR@10, R@10 (final list); R@100, R@depth (the retriever's candidates; R@100
+  only at depth >= 100); agree@10 (top-10 overlap with the reference); cost/ref (mean latency
+  over the reference's, same run); pairs/q; p50/p95 ms, whole and per stage`;
 
 function positiveInteger(
   value: string | undefined,
@@ -171,6 +195,9 @@ function evaluationOptions(
             .filter(Boolean),
     split: values.split ?? 'test',
     ...optional('queries', queries),
+    ...optional('reference', values.reference),
+    ...optional('embedder', values.embedder),
+    ...optional('embedderDtype', dtypeOption(values['embedder-dtype'], 'embedder-dtype', command)),
     ...optional('prefilter', values.prefilter),
     ...optional('reranker', values.reranker),
     ...optional(
@@ -245,7 +272,10 @@ function runRerank(values: FlagValues<typeof rerankFlags>, context: CliContext) 
   });
 }
 
-const cascadeFlags = evaluationFlags({ queries: '30', shapes: 'a sweep of 10' });
+const cascadeFlags = evaluationFlags({
+  queries: '30',
+  shapes: `a sweep of ${defaultSweep.length}`,
+});
 
 const runCascade = (values: FlagValues<typeof cascadeFlags>, context: CliContext) =>
   runEvaluation(
@@ -305,7 +335,7 @@ export const commands: readonly CommandSpec[] = [
     summary: 'gemm, rerank (study workload) and cascade, in turn',
     flags: {
       ...rerankOwnFlags,
-      ...evaluationOwnFlags({ queries: '30', shapes: 'a sweep of 10' }),
+      ...evaluationOwnFlags({ queries: '30', shapes: `a sweep of ${defaultSweep.length}` }),
       ...cascadeFlags,
     },
     run: async ({ values }, context) => ({
@@ -331,7 +361,7 @@ export const commands: readonly CommandSpec[] = [
     summary:
       'cascade shapes on BEIR: the quality-vs-latency frontier, with an SVG chart and a page',
     flags: cascadeFlags,
-    notes: `${shapeNotes}\n  default: ${defaultSweep.join(';')}`,
+    notes: `${shapeNotes}\n  default: ${defaultSweep.join(';')}\n${columnNotes}`,
     run: ({ values }, context) => runCascade(values, context),
   }),
   defineCommand({
@@ -376,9 +406,10 @@ export const commands: readonly CommandSpec[] = [
   }),
   defineCommand({
     name: 'eval',
-    summary: 'nDCG@10, MRR@10, Recall@k and per-stage latency of cascade shapes on BEIR',
+    summary:
+      'nDCG@10, MRR@10, Recall@k, agreement with the full rerank and per-stage cost of cascade shapes on BEIR',
     flags: evaluationFlags({ queries: 'all', shapes: `bm25=100;${defaultEvalShape}` }),
-    notes: shapeNotes,
+    notes: `${shapeNotes}\n${columnNotes}`,
     run: ({ values }, context) =>
       runEvaluation(
         context,

@@ -86,7 +86,9 @@ describe.skipIf(!present && !required)('trained reranker: ONNX parity with PyTor
     const fp32 = await scoreAll('fp32');
     const differences = pairs.map((pair, index) => Math.abs(pair.score - fp32[index]!));
     const worst = Math.max(...differences);
-    console.info(`[parity] fp32 vs PyTorch over ${pairs.length} pairs: max |d| ${worst.toExponential(2)}`);
+    console.info(
+      `[parity] fp32 vs PyTorch over ${pairs.length} pairs: max |d| ${worst.toExponential(2)}`,
+    );
     expect(worst).toBeLessThanOrEqual(1e-4);
 
     const int8 = await scoreAll('int8');

@@ -15,7 +15,9 @@ export type EvaluationChartInput = Pick<
     Pick<
       ShapeEvaluation,
       'shape' | 'latencyMs' | 'ndcgAt10' | 'mrrAt10' | 'recallAt10' | 'pairsPerQuery'
-    >
+    > &
+      // Results saved before the agreement and cost columns lack them.
+      Partial<Pick<ShapeEvaluation, 'agreementAt10' | 'costFraction'>>
   >;
 };
 
@@ -32,6 +34,8 @@ export function evaluationPoints(
       'MRR@10': shape.mrrAt10.toFixed(4),
       'Recall@10': shape.recallAt10.toFixed(4),
       'pairs/query': shape.pairsPerQuery.toFixed(1),
+      'agree@10': shape.agreementAt10?.toFixed(3) ?? '-',
+      'cost/ref': shape.costFraction?.toFixed(3) ?? '-',
     },
   }));
 }

@@ -7,20 +7,31 @@ export type ShapePruning =
   | { policy: 'patience'; batches: number }
   | { policy: 'scoreGap'; gap: number };
 
+/** The retrievers a shape may start from, as its retrieval key names them. */
+export const shapeRetrievers = ['bm25', 'dense', 'hybrid'] as const;
+
 /**
- * A cascade shape: BM25 depth, the TinyBERT prefilter's keep (none: no prefilter), the MiniLM
- * reranker (none: no reranker) with its pruning, and the final top-k.
+ * A shape's retriever: `bm25` (BM25 over title and text), `dense` (the bi-encoder's HNSW index)
+ * or `hybrid` (the two fused by reciprocal rank fusion).
+ */
+export type ShapeRetriever = (typeof shapeRetrievers)[number];
+
+/**
+ * A cascade shape: the retriever and its depth, the TinyBERT prefilter's keep (none: no
+ * prefilter), the MiniLM reranker (none: no reranker) with its pruning, and the final top-k.
  */
 export interface CascadeShape {
   /** The shape as written, e.g. `bm25=100,tiny=30,minilm=10,prune=patience:2`. */
   id: string;
-  /** BM25 candidates retrieved (`bm25=N`). */
+  /** The retriever the stages start from: the shape's one `bm25=N`, `dense=N` or `hybrid=N`. */
+  retriever: ShapeRetriever;
+  /** Candidates retrieved (the `N` of `bm25=N`, `dense=N` or `hybrid=N`). */
   retrievalTopK: number;
   /** Candidates the prefilter keeps; undefined = no prefilter. */
   prefilterKeep?: number;
   /** Whether MiniLM reranks what reaches it. */
   rerank: boolean;
-  /** Final list length (the reranker's, else the prefilter's, else BM25's top-k). */
+  /** Final list length (the reranker's, else the prefilter's, else 10 or the retrieval depth). */
   topK: number;
   /** @default { policy: 'none' } */
   prune: ShapePruning;
@@ -39,17 +50,18 @@ const positive = (text: string, what: string, shape: string): number => {
 };
 
 /**
- * Parses `bm25=N[,tiny=K][,minilm=T][,prune=patience:B|gap:G]`; `minilm=T` sets the final top-k
- * (default 10). Without `tiny` there is no prefilter; without `minilm` there is no reranker and
- * the last stage's keep is the final top-k.
+ * Parses `RETRIEVER=N[,tiny=K][,minilm=T][,prune=patience:B|gap:G]`, where the retrieval part is
+ * exactly one of `bm25=N`, `dense=N` or `hybrid=N`; `minilm=T` sets the final top-k (default
+ * 10). Without `tiny` there is no prefilter; without `minilm` there is no reranker and the last
+ * stage's keep is the final top-k.
  *
  * Throws an InvalidArgumentError that names the part it cannot read.
  *
  * @example
  * ```ts
  * parseCascadeShape('bm25=100,tiny=30,minilm=10,prune=patience:2');
- * // { id: '...', retrievalTopK: 100, prefilterKeep: 30, rerank: true, topK: 10,
- * //   prune: { policy: 'patience', batches: 2 } }
+ * // { id: '...', retriever: 'bm25', retrievalTopK: 100, prefilterKeep: 30, rerank: true,
+ * //   topK: 10, prune: { policy: 'patience', batches: 2 } }
  * ```
  */
 export function parseCascadeShape(text: string): CascadeShape {
@@ -66,7 +78,7 @@ export function parseCascadeShape(text: string): CascadeShape {
     }
     fields.set(key.trim(), value.trim());
   }
-  const known = new Set(['bm25', 'tiny', 'minilm', 'prune']);
+  const known = new Set<string>([...shapeRetrievers, 'tiny', 'minilm', 'prune']);
   for (const key of fields.keys()) {
     if (!known.has(key)) {
       throw new InvalidArgumentError({
@@ -76,14 +88,19 @@ export function parseCascadeShape(text: string): CascadeShape {
       });
     }
   }
-  if (!fields.has('bm25')) {
+  const named = shapeRetrievers.filter((key) => fields.has(key));
+  if (named.length !== 1) {
     throw new InvalidArgumentError({
       component: 'cli',
       argument: 'shapes',
-      message: `shape '${id}' needs bm25=N (retrieval depth)`,
+      message:
+        named.length === 0
+          ? `shape '${id}' needs bm25=N, dense=N or hybrid=N (the retriever and its depth)`
+          : `shape '${id}' names ${named.length} retrievers (${named.join(', ')}); give exactly one of bm25=N, dense=N or hybrid=N`,
     });
   }
-  const retrievalTopK = positive(fields.get('bm25')!, 'bm25', id);
+  const retriever = named[0]!;
+  const retrievalTopK = positive(fields.get(retriever)!, retriever, id);
   const prefilterKeep = fields.has('tiny') ? positive(fields.get('tiny')!, 'tiny', id) : undefined;
   const rerank = fields.has('minilm');
   const topK = rerank
@@ -115,11 +132,12 @@ export function parseCascadeShape(text: string): CascadeShape {
     throw new InvalidArgumentError({
       component: 'cli',
       argument: 'shapes',
-      message: `tiny=${prefilterKeep} keeps more than bm25=${retrievalTopK} retrieves in '${id}'`,
+      message: `tiny=${prefilterKeep} keeps more than ${retriever}=${retrievalTopK} retrieves in '${id}'`,
     });
   }
   return {
     id,
+    retriever,
     retrievalTopK,
     ...(prefilterKeep === undefined ? {} : { prefilterKeep }),
     rerank,
@@ -128,9 +146,15 @@ export function parseCascadeShape(text: string): CascadeShape {
   };
 }
 
-/** The default sweep of `sieve bench cascade`: depth, prefilter keep, pruning, rerank depth. */
+/**
+ * The default sweep of `sieve bench cascade`: the three retrievers alone, the prefilter alone, the
+ * full rerank (`bm25=100,minilm=10`, the reference of the agreement and cost columns), then depth,
+ * prefilter keep and pruning.
+ */
 export const defaultSweep = [
   'bm25=100',
+  'dense=100',
+  'hybrid=100',
   'bm25=100,tiny=30',
   'bm25=20,minilm=10',
   'bm25=50,minilm=10',

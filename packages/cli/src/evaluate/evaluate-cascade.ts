@@ -5,24 +5,28 @@ import {
   InvalidArgumentError,
   mrrAtK,
   ndcgAtK,
+  type RetrieverV1,
   recallAtK,
   type SieveDocument,
 } from '@sieve/core';
 import { createTokenCache, type Dtype } from '@sieve/onnx';
 import { type CrossEncoder, createCrossEncoder } from '@sieve/rerank';
-import { type Bm25Retriever, createMemoryDocumentStore } from '@sieve/retrieval';
+import { createMemoryDocumentStore } from '@sieve/retrieval';
 import type { ShapeEvaluation } from '../results/evaluation-result.js';
 import type { CliContext } from '../support/cli-context.js';
 import { isGeneratedModel } from '../support/generated-model.js';
 import { chooseModels } from '../support/model-choice.js';
 import type { Progress } from '../support/progress.js';
-import type { CascadeShape } from './cascade-shape.js';
+import type { CascadeShape, ShapeRetriever } from './cascade-shape.js';
 
 /** The stage ids of the two cross-encoders, as shapes name them (`tiny=K`, `minilm=T`). */
 export const scorerStageIds = { prefilter: 'tinybert', reranker: 'minilm' } as const;
 
-/** Where the two cross-encoders come from, and how they run. */
+/** Where the bi-encoder and the two cross-encoders come from, and how they run. */
 export interface EvaluationModels {
+  /** Folder or hub id of the bi-encoder (`dense=N`, `hybrid=N`); null when no shape has one. */
+  embedder: string | null;
+  embedderDtype: Dtype;
   /** Folder or hub id of the prefilter (`tiny=K`); null when no shape has one. */
   prefilter: string | null;
   /** Folder or hub id of the reranker (`minilm=T`); null when no shape has one. */
@@ -35,6 +39,10 @@ export interface EvaluationModels {
 
 /** Options of {@link evaluationModels}: the flags that choose the models. */
 export interface EvaluationModelOptions {
+  /** `--embedder`: a folder or a hub id. */
+  embedder?: string;
+  /** @default 'fp32' */
+  embedderDtype?: Dtype;
   /** `--prefilter`: a folder or a hub id. */
   prefilter?: string;
   /** `--reranker`: a folder or a hub id. */
@@ -48,10 +56,11 @@ export interface EvaluationModelOptions {
 }
 
 /**
- * The cross-encoders the shapes need: each from its flag, else `--models DIR` (which must hold
- * it), else `.cache/models` when it holds it, else the hub's ONNX port. `generated` is true when
- * a model used is one of the random-weight benchmark exports. Throws an InvalidArgumentError
- * (before anything loads) for a named folder that does not exist.
+ * The models the shapes need (the bi-encoder of `dense=N` and `hybrid=N`, the cross-encoders of
+ * `tiny=K` and `minilm=T`): each from its flag, else `--models DIR` (which must hold it), else
+ * `.cache/models` when it holds it, else the hub's ONNX port. `generated` is true when a model
+ * used is one of the random-weight benchmark exports. Throws an InvalidArgumentError (before
+ * anything loads) for a named folder that does not exist.
  */
 export function evaluationModels(
   context: Pick<CliContext, 'modelsDir' | 'modelsGiven'>,
@@ -61,6 +70,13 @@ export function evaluationModels(
   const chosen = chooseModels(
     context,
     {
+      embedder: {
+        flag: 'embedder',
+        value: options.embedder,
+        name: 'all-MiniLM-L6-v2',
+        hubId: 'Xenova/all-MiniLM-L6-v2',
+        needed: shapes.some((shape) => shape.retriever !== 'bm25'),
+      },
       prefilter: {
         flag: 'prefilter',
         value: options.prefilter,
@@ -80,12 +96,13 @@ export function evaluationModels(
   );
   return {
     ...chosen,
+    embedderDtype: options.embedderDtype ?? 'fp32',
     prefilterDtype: options.prefilterDtype ?? 'fp32',
     rerankerDtype: options.rerankerDtype ?? 'int8',
     ...(options.prefilterMaxLength === undefined
       ? {}
       : { prefilterMaxLength: options.prefilterMaxLength }),
-    generated: [chosen.prefilter, chosen.reranker].some(
+    generated: [chosen.embedder, chosen.prefilter, chosen.reranker].some(
       // Hub ids are never the generated exports; folders are absolute by now.
       (model) => model !== null && isAbsolute(model) && isGeneratedModel(model),
     ),
@@ -104,11 +121,18 @@ function requireModel(model: string | null, role: string, shape: CascadeShape): 
   return model;
 }
 
+/**
+ * The retrievers of a run over the corpus, built once: BM25 always, dense and hybrid when a shape
+ * needs them.
+ */
+export type EvaluationRetrievers = { bm25: RetrieverV1 } & Partial<
+  Record<Exclude<ShapeRetriever, 'bm25'>, RetrieverV1>
+>;
+
 /** The inputs shared by every shape of a run. */
 export interface EvaluationInputs {
   corpus: readonly SieveDocument[];
-  /** BM25 over the corpus, built once. */
-  bm25: Bm25Retriever;
+  retrievers: EvaluationRetrievers;
   /** (query id, text) pairs to evaluate, each with judgments in `qrels`. */
   queries: ReadonlyArray<readonly [string, string]>;
   qrels: Map<string, Map<string, number>>;
@@ -117,15 +141,26 @@ export interface EvaluationInputs {
 
 /**
  * Runs one cascade shape over the queries and measures quality (nDCG@10, MRR@10, Recall@10,
- * retrieval recall) and cost (per-stage p50/p95, pairs per query). Each shape gets fresh scorers and
- * a fresh token cache, warmed up before timing, so shapes do not subsidize each other.
+ * retrieval Recall@100 and at depth) and cost (per-stage p50/p95, pairs per query), keeping each
+ * query's final top-10 ids for the agreement column. Each shape gets fresh scorers and a fresh
+ * token cache, warmed up (with its retriever) before timing, so shapes do not subsidize each
+ * other. `agreementAt10` and `costFraction` come back null: they need the reference's run
+ * (`compareWithReference`).
  */
 export async function evaluateShape(
   shape: CascadeShape,
   inputs: EvaluationInputs,
   progress?: Progress,
 ): Promise<ShapeEvaluation> {
-  const { bm25, queries, qrels, models } = inputs;
+  const { queries, qrels, models } = inputs;
+  const retriever = inputs.retrievers[shape.retriever];
+  if (retriever === undefined) {
+    throw new InvalidArgumentError({
+      component: 'cli',
+      argument: 'retrievers',
+      message: `shape '${shape.id}' retrieves with ${shape.retriever} but the run has no ${shape.retriever} retriever; build it for these shapes`,
+    });
+  }
   const tokenCache = createTokenCache();
   const scorers: CrossEncoder[] = [];
   const stages: ScoringStageSettings[] = [];
@@ -178,9 +213,11 @@ export async function evaluateShape(
   }));
   for (const scorer of scorers)
     await scorer.doScore({ query: firstQuery, documents: warmDocuments });
+  // The dense retriever embeds each query: its first call pays for the session too.
+  await retriever.doRetrieve({ query: firstQuery, topK: shape.retrievalTopK });
 
   const cascade = createCascade({
-    retrievers: [bm25],
+    retrievers: [retriever],
     documentStore: createMemoryDocumentStore(inputs.corpus),
     retrievalTopK: shape.retrievalTopK,
     stages,
@@ -189,7 +226,9 @@ export async function evaluateShape(
   let ndcg = 0;
   let mrr = 0;
   let recall = 0;
+  let recallAt100 = 0;
   let retrievalRecall = 0;
+  const topIds: string[][] = [];
   try {
     for (const [queryId, query] of queries) {
       const judged = qrels.get(queryId)!;
@@ -198,12 +237,11 @@ export async function evaluateShape(
       ndcg += ndcgAtK(ranked, judged, 10);
       mrr += mrrAtK(ranked, judged, 10);
       recall += recallAtK(ranked, judged, 10);
-      // The result carries the retrieval ranking the stages started from: no second BM25 run.
-      retrievalRecall += recallAtK(
-        (result.retrieval ?? []).map((candidate) => candidate.id),
-        judged,
-        shape.retrievalTopK,
-      );
+      topIds.push(ranked.slice(0, 10));
+      // The result carries the retrieval ranking the stages started from: no second retrieval.
+      const retrieved = (result.retrieval ?? []).map((candidate) => candidate.id);
+      retrievalRecall += recallAtK(retrieved, judged, shape.retrievalTopK);
+      recallAt100 += recallAtK(retrieved, judged, 100);
       progress?.tick();
     }
     const stats = cascade.stats();
@@ -215,7 +253,11 @@ export async function evaluateShape(
       ndcgAt10: ndcg / count,
       mrrAt10: mrr / count,
       recallAt10: recall / count,
+      // Below depth 100 the retrieval list is shorter than 100: R@100 would be R@depth again.
+      recallAt100: shape.retrievalTopK >= 100 ? recallAt100 / count : null,
       retrievalRecall: retrievalRecall / count,
+      agreementAt10: null,
+      costFraction: null,
       latencyMs: stats.latencyMs,
       pairsPerQuery: scored.reduce((sum, stage) => sum + stage.pairsScored, 0) / count,
       stages: stats.stages.map((stage) => {
@@ -230,6 +272,7 @@ export async function evaluateShape(
         };
       }),
       stats,
+      topIds,
     };
   } finally {
     await cascade.dispose();

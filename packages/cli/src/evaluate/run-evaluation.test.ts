@@ -117,14 +117,23 @@ describe('sieve bench cascade / sieve eval (tiny models, 3 judged queries)', () 
       const context = testContext({ modelsGiven: false });
       const result = await runEvaluation(context, {
         name: 'eval',
-        shapes: ['bm25=10', 'bm25=10,tiny=5'],
+        shapes: ['bm25=10', 'bm25=10,tiny=5', 'dense=10', 'hybrid=10,minilm=3'],
         split: 'test',
       });
       expect(result.shapes.map((shape) => shape.shape)).toEqual(['bm25=10']);
-      expect(result.skipped).toHaveLength(1);
-      expect(result.skipped[0]).toMatchObject({ shape: 'bm25=10,tiny=5' });
-      expect(result.skipped[0]!.reason).toMatch(/offline|HF_HUB_OFFLINE/i);
+      expect(result.skipped.map((item) => item.shape)).toEqual([
+        'bm25=10,tiny=5',
+        'dense=10',
+        'hybrid=10,minilm=3',
+      ]);
+      for (const item of result.skipped) expect(item.reason).toMatch(/offline|HF_HUB_OFFLINE/i);
       expect(context.warnings.join('\n')).toMatch(/skipping shape bm25=10,tiny=5/);
+      expect(context.warnings.join('\n')).toMatch(/skipping shape dense=10/);
+      // The embedder could not be had: no index, and the reference (hybrid=10,minilm=3) is gone.
+      expect(result.denseIndex).toBeNull();
+      expect(result.models.embedder).toBe('Xenova/all-MiniLM-L6-v2');
+      expect(result.reference).toBeNull();
+      expect(context.warnings.join('\n')).toMatch(/reference hybrid=10,minilm=3 did not run/);
       await expect(
         runEvaluation(testContext({ modelsGiven: false }), {
           name: 'eval',
@@ -151,6 +160,8 @@ describe('sieve bench cascade / sieve eval (tiny models, 3 judged queries)', () 
       rerankerDtype: 'fp32',
     });
     expect(result.models).toEqual({
+      embedder: null,
+      embedderDtype: 'fp32',
       prefilter: model,
       reranker: model,
       prefilterDtype: 'fp32',
@@ -205,13 +216,182 @@ describe('sieve bench cascade / sieve eval (tiny models, 3 judged queries)', () 
       split: 'test',
     });
     expect(result.models).toMatchObject({
+      embedder: null,
       prefilter: null,
       reranker: null,
       prefilterMaxLength: null,
     });
+    expect(result.denseIndex).toBeNull();
+    expect(result.reference).toBeNull();
+    expect(result.shapes[0]).toMatchObject({
+      agreementAt10: null,
+      costFraction: null,
+      recallAt100: null,
+    });
+    expect(result.shapes[0]).not.toHaveProperty('topIds');
     expect(result.roofline).toBeNull();
     expect(result.modelsAreRandomWeights).toBe(false);
     expect(context.warnings).toEqual([]);
     expect(context.lines.join('\n')).not.toMatch(/RANDOM weights|prefilter:|reranker:/);
+  });
+
+  it('compares every shape with the full rerank: top-10 agreement and cost in the same run', async () => {
+    const context = testContext();
+    fixtureModels(context.modelsDir, {
+      'ms-marco-TinyBERT-L-2-v2': 'tiny-bert-cross-encoder',
+      'ms-marco-MiniLM-L-6-v2': 'tiny-bert-cross-encoder',
+    });
+    const result = await runEvaluation(context, {
+      name: 'eval',
+      shapes: [
+        'bm25=100',
+        'bm25=10,tiny=5',
+        'bm25=5,minilm=3',
+        'bm25=10,minilm=3,prune=patience:1',
+      ],
+      // Not among the shapes: it runs too, last.
+      reference: 'bm25=10,minilm=3',
+      split: 'test',
+      rerankerDtype: 'fp32',
+    });
+    expect(result.reference).toBe('bm25=10,minilm=3');
+    expect(result.shapes.map((shape) => shape.shape)).toEqual([
+      'bm25=100',
+      'bm25=10,tiny=5',
+      'bm25=5,minilm=3',
+      'bm25=10,minilm=3,prune=patience:1',
+      'bm25=10,minilm=3',
+    ]);
+    const reference = result.shapes.at(-1)!;
+    expect(reference).toMatchObject({ agreementAt10: 1, costFraction: 1 });
+    for (const shape of result.shapes) {
+      expect(shape.agreementAt10).toBeGreaterThanOrEqual(0);
+      expect(shape.agreementAt10).toBeLessThanOrEqual(1);
+      expect(shape.costFraction).toBeCloseTo(shape.latencyMs.mean / reference.latencyMs.mean, 9);
+      expect(shape).not.toHaveProperty('topIds');
+    }
+    // BM25 finds only 1-2 documents per fixture query, so a rerank of them reorders but keeps
+    // them: the same set in the top 10.
+    expect(result.shapes[0]!.agreementAt10).toBe(1);
+    // R@100 of the retrieval list only where the shape retrieves 100.
+    expect(result.shapes[0]!.recallAt100).toBe(1);
+    expect(result.shapes[1]!.recallAt100).toBeNull();
+    const printed = context.lines.join('\n');
+    expect(printed).toContain('reference bm25=10,minilm=3 is not among the shapes: it runs last');
+    expect(printed).toMatch(/agree@10 +cost\/ref/);
+    expect(printed).toContain('Recall@100 (BM25) 1.0000');
+    // Without a full rerank among the shapes, and none named: no reference, empty columns.
+    const none = await runEvaluation(testContext({ modelsDir: context.modelsDir }), {
+      name: 'eval',
+      shapes: ['bm25=10', 'bm25=10,minilm=3,prune=patience:1'],
+      split: 'test',
+      queries: 1,
+      rerankerDtype: 'fp32',
+    });
+    expect(none.reference).toBeNull();
+    expect(none.shapes.map((shape) => shape.agreementAt10)).toEqual([null, null]);
+  }, 60_000);
+
+  it('retrieves with dense=N and hybrid=N on the embedder, and reuses the cached dense index', async () => {
+    const context = testContext();
+    fixtureModels(context.modelsDir, {
+      'all-MiniLM-L6-v2': 'tiny-bert-bi-encoder',
+      'ms-marco-MiniLM-L-6-v2': 'tiny-bert-cross-encoder',
+    });
+    const embedder = join(context.modelsDir, 'all-MiniLM-L6-v2');
+    const shapes = ['bm25=10', 'dense=10', 'hybrid=10', 'dense=10,minilm=3', 'bm25=10,minilm=3'];
+    const first = await runEvaluation(context, {
+      name: 'eval',
+      shapes,
+      split: 'test',
+      rerankerDtype: 'fp32',
+    });
+    expect(first.shapes.map((shape) => shape.shape)).toEqual(shapes);
+    expect(first.models).toMatchObject({ embedder, embedderDtype: 'fp32' });
+    expect(first.reference).toBe('dense=10,minilm=3');
+    const [, dense, hybrid, denseRerank] = first.shapes;
+    expect(dense!.stages.map((stage) => stage.stageId)).toEqual(['dense']);
+    expect(hybrid!.stages.map((stage) => stage.stageId)).toEqual(['hybrid']);
+    expect(denseRerank!.stages.map((stage) => stage.stageId)).toEqual(['dense', 'minilm']);
+    expect(denseRerank).toMatchObject({ agreementAt10: 1, costFraction: 1 });
+    // The dense index holds all 12 documents: each query gets its 10 nearest.
+    expect(dense!.pairsPerQuery).toBe(0);
+    expect(denseRerank!.stages[1]!.pairsScoredPerQuery).toBe(10);
+    for (const metric of [dense!.ndcgAt10, dense!.retrievalRecall, hybrid!.retrievalRecall]) {
+      expect(metric).toBeGreaterThanOrEqual(0);
+      expect(metric).toBeLessThanOrEqual(1);
+    }
+    // Hybrid fuses BM25's candidates in: it finds every relevant document BM25 finds (all here).
+    expect(hybrid!.retrievalRecall).toBe(1);
+    expect(first.denseIndex).toMatchObject({ built: true });
+    const folder = first.denseIndex!.folder;
+    expect(folder.startsWith(join(context.root, '.cache', 'indexes'))).toBe(true);
+    for (const file of ['dense.json', 'vectors.f32', 'hnsw.bin', 'key.json'])
+      expect(existsSync(join(folder, file))).toBe(true);
+    expect(JSON.parse(readFileSync(join(folder, 'key.json'), 'utf8'))).toMatchObject({
+      embedder,
+      dtype: 'fp32',
+      dataset: context.datasetDir,
+      documents: 12,
+    });
+    expect(context.lines.join('\n')).toMatch(
+      /dense index: embedded 12 documents with .* \(fp32\) in [\d.]+ s/,
+    );
+    expect(context.lines.join('\n')).toContain('Recall@10 (dense)');
+    expect(context.lines).toContain(`embedder: ${embedder} (fp32)`);
+
+    // A second run over the same corpus and embedder loads the index instead of embedding.
+    const again = testContext({ root: context.root, modelsDir: context.modelsDir });
+    const second = await runEvaluation(again, {
+      name: 'eval',
+      shapes: ['dense=10'],
+      split: 'test',
+    });
+    expect(second.denseIndex).toMatchObject({ built: false, folder });
+    expect(second.shapes[0]!.ndcgAt10).toBe(dense!.ndcgAt10);
+    expect(second.shapes[0]!.retrievalRecall).toBe(dense!.retrievalRecall);
+    expect(again.lines.join('\n')).toContain(`dense index: loaded from ${folder}`);
+    // Another dtype is another index.
+    const int8 = await runEvaluation(
+      testContext({ root: context.root, modelsDir: context.modelsDir }),
+      {
+        name: 'eval',
+        shapes: ['dense=10'],
+        split: 'test',
+        queries: 1,
+        embedderDtype: 'int8',
+      },
+    );
+    expect(int8.denseIndex).toMatchObject({ built: true });
+    expect(int8.denseIndex!.folder).not.toBe(folder);
+  }, 60_000);
+
+  it('refuses an --embedder folder that is not there, and warns of embedder flags no shape uses', async () => {
+    const context = testContext();
+    fixtureModels(context.modelsDir, {});
+    await expect(
+      runEvaluation(context, {
+        name: 'eval',
+        shapes: ['dense=10'],
+        split: 'test',
+        embedder: '/nonexistent/embedder',
+      }),
+    ).rejects.toThrow(/--embedder \/nonexistent\/embedder: \/nonexistent\/embedder does not exist/);
+    await expect(
+      runEvaluation(context, { name: 'eval', shapes: ['hybrid=10'], split: 'test' }),
+    ).rejects.toThrow(/has no all-MiniLM-L6-v2 folder; put it there, or name it with --embedder/);
+    expect(context.lines).toEqual([]);
+    const quiet = testContext({ modelsDir: context.modelsDir });
+    await runEvaluation(quiet, {
+      name: 'eval',
+      shapes: ['bm25=10'],
+      split: 'test',
+      embedder: join(onnxFixtures, 'tiny-bert-bi-encoder'),
+      embedderDtype: 'int8',
+    });
+    expect(quiet.warnings).toEqual([
+      '[sieve] --embedder is unused: no shape has dense=N or hybrid=N',
+      '[sieve] --embedder-dtype is unused: no shape has dense=N or hybrid=N',
+    ]);
   });
 });

@@ -1,25 +1,37 @@
+import { join } from 'node:path';
 import { formatCascadeStats, formatPrometheus } from '@sieve/cascade';
-import { formatTable, InvalidArgumentError, InvalidConfigError, ModelLoadError } from '@sieve/core';
-import type { Dtype } from '@sieve/onnx';
-import { createBm25Retriever, loadBeirDataset } from '@sieve/retrieval';
+import {
+  DependencyLoadError,
+  formatTable,
+  InvalidArgumentError,
+  InvalidConfigError,
+  ModelLoadError,
+  type SieveDocument,
+} from '@sieve/core';
+import { createOnnxEmbedder, type Dtype, type OnnxEmbedder } from '@sieve/onnx';
+import { createBm25Retriever, createHybridRetriever, loadBeirDataset } from '@sieve/retrieval';
 import { machineRoofline } from '../bench/gemm.js';
 import { evaluationCharts } from '../charts/evaluation-charts.js';
 import { paretoFrontier } from '../charts/frontier.js';
 import {
   type EvaluationResult,
   randomWeightsNote,
+  type SavedShapeEvaluation,
   type ShapeEvaluation,
 } from '../results/evaluation-result.js';
 import { runStamp, saveResult, saveResultFile, saveResultFiles } from '../results/save-result.js';
 import { benchInputsHint, type CliContext, requirePaths } from '../support/cli-context.js';
 import { describeMachine, machineLine } from '../support/machine.js';
-import { parseCascadeShape } from './cascade-shape.js';
+import type { ShapeRetriever } from './cascade-shape.js';
+import { type DenseIndex, loadOrBuildDenseIndex } from './dense-index.js';
 import {
   type EvaluationModels,
+  type EvaluationRetrievers,
   evaluateShape,
   evaluationModels,
   scorerStageIds,
 } from './evaluate-cascade.js';
+import { compareWithReference, planReference } from './reference-agreement.js';
 
 /** Options of {@link runEvaluation}. */
 export interface EvaluationOptions {
@@ -28,12 +40,28 @@ export interface EvaluationOptions {
    * page); also the name of the saved files.
    */
   name: 'eval' | 'cascade';
-  /** Cascade shapes, as {@link parseCascadeShape} reads them. */
+  /**
+   * Cascade shapes, as {@link parseCascadeShape} reads them: `bm25=N`, `dense=N` or `hybrid=N`,
+   * then the stages.
+   */
   shapes: string[];
+  /**
+   * The shape the agreement and cost columns compare with (`--reference`), run too when `shapes`
+   * lacks it. @default the full rerank among `shapes`: a reranker, no prefilter, no pruning, the
+   * deepest retrieval; none (null columns) when no shape is one
+   */
+  reference?: string;
   /** The BEIR split (`qrels/<split>.tsv`), e.g. `test`. */
   split: string;
   /** First N judged queries; all when undefined. */
   queries?: number;
+  /**
+   * The bi-encoder of `dense=N` and `hybrid=N`, as `--embedder` takes it: a model folder or a hub
+   * id. @default `<models>/all-MiniLM-L6-v2`, else the hub's `Xenova/all-MiniLM-L6-v2`
+   */
+  embedder?: string;
+  /** @default 'fp32' */
+  embedderDtype?: Dtype;
   /**
    * The prefilter (`tiny=K`), as `--prefilter` takes it: a model folder (relative to where the
    * command was typed) or a hub id. @default `<models>/ms-marco-TinyBERT-L-2-v2`, else the hub's
@@ -59,10 +87,14 @@ export interface EvaluationOptions {
 
 /**
  * Evaluates cascade shapes on a BEIR dataset (`sieve eval`, `sieve bench cascade`): quality
- * (nDCG@10, MRR@10, Recall@10, retrieval recall) and cost (per-stage p50/p95 latency, pairs per
- * query), the quality-vs-latency frontier, and, for sweeps, an SVG chart and an HTML page. Prints
- * a summary, saves the result as JSON under `context.resultsDir` and returns it. Shapes whose
- * models cannot be loaded are skipped (listed in `skipped`); throws when none can run.
+ * (nDCG@10, MRR@10, Recall@10, retrieval Recall@100 and at depth), top-10 agreement with the
+ * reference (the full rerank) and cost (per-stage p50/p95 latency, pairs per query, mean latency
+ * as a fraction of the reference's), the quality-vs-latency frontier, and, for sweeps, an SVG
+ * chart and an HTML page. Shapes retrieve with BM25, dense (the bi-encoder's HNSW index, built
+ * once per run when a shape needs it and cached under `<root>/.cache/indexes/`) or hybrid (the two
+ * fused by reciprocal rank fusion, k 60). Prints a summary, saves the result as JSON under
+ * `context.resultsDir` and returns it. Shapes whose models cannot be loaded are skipped (listed in
+ * `skipped`); throws when none can run.
  *
  * @example
  * ```ts
@@ -79,19 +111,23 @@ export async function runEvaluation(
   context: CliContext,
   options: EvaluationOptions,
 ): Promise<EvaluationResult> {
-  const shapes = options.shapes.map(parseCascadeShape);
+  const planned = planReference(options.shapes, options.reference);
+  const { shapes } = planned;
   // Every usage problem before anything slow: models first, then the dataset.
   const { generated, ...models } = evaluationModels(context, shapes, options);
   requirePaths({ dataset: context.datasetDir }, benchInputsHint);
-  for (const [role, unused] of [
-    ['prefilter', models.prefilter === null],
-    ['reranker', models.reranker === null],
-  ] as const) {
-    if (unused && options[role] !== undefined) {
-      context.warn(
-        `[sieve] --${role} is unused: no shape has ${role === 'prefilter' ? 'tiny=K' : 'minilm=T'}`,
-      );
+  const shapeKeys = {
+    embedder: 'dense=N or hybrid=N',
+    prefilter: 'tiny=K',
+    reranker: 'minilm=T',
+  } as const;
+  for (const role of ['embedder', 'prefilter', 'reranker'] as const) {
+    if (models[role] === null && options[role] !== undefined) {
+      context.warn(`[sieve] --${role} is unused: no shape has ${shapeKeys[role]}`);
     }
+  }
+  if (models.embedder === null && options.embedderDtype !== undefined) {
+    context.warn(`[sieve] --embedder-dtype is unused: no shape has ${shapeKeys.embedder}`);
   }
   if (models.prefilter === null && options.prefilterMaxLength !== undefined) {
     context.warn('[sieve] --prefilter-max-length is unused: no shape has tiny=K');
@@ -111,46 +147,78 @@ export async function runEvaluation(
   );
   for (const line of describeModels(models)) context.print(line);
   if (generated) context.print(`note: ${randomWeightsNote}`);
+  if (shapes.length > options.shapes.length) {
+    context.print(`reference ${planned.reference!.id} is not among the shapes: it runs last`);
+  }
 
   const bm25 = createBm25Retriever();
   const indexStart = performance.now();
   bm25.add(corpus);
   const indexMs = performance.now() - indexStart;
-  const evaluations: ShapeEvaluation[] = [];
+  const dense = await prepareDenseRetrieval(context, models, corpus);
+  const retrievers: EvaluationRetrievers = { bm25 };
+  if (dense.index) {
+    retrievers.dense = dense.index.dense;
+    // The library's fusion default: reciprocal rank fusion (k 60), each retriever asked for 2N.
+    retrievers.hybrid = createHybridRetriever({ retrievers: [bm25, dense.index.dense] });
+  }
+  const measured: ShapeEvaluation[] = [];
   const stamp = runStamp();
   const skipped: Array<{ shape: string; reason: string }> = [];
-  for (const shape of shapes) {
-    const progress = context.progress(shape.id, selected.length);
-    try {
-      const evaluation = await evaluateShape(
-        shape,
-        { corpus, bm25, queries: selected, qrels, models },
-        progress,
-      ).catch((error: unknown) => {
-        throw maxLengthProblem(error, models) ?? error;
-      });
-      evaluations.push(evaluation);
-      context.print(
-        `\n${shape.id}: nDCG@10 ${evaluation.ndcgAt10.toFixed(4)}, MRR@10 ${evaluation.mrrAt10.toFixed(4)}, Recall@10 ${evaluation.recallAt10.toFixed(4)}, Recall@${shape.retrievalTopK} (BM25) ${evaluation.retrievalRecall.toFixed(4)}; ${evaluation.pairsPerQuery.toFixed(1)} pairs/query, p50 ${evaluation.latencyMs.p50.toFixed(1)} ms`,
-      );
-      context.print(formatCascadeStats(evaluation.stats));
-    } catch (error) {
-      // A shape whose models cannot be had (offline hub, missing folder) is skipped, not fatal:
-      // the shapes that can run still do.
-      if (!ModelLoadError.isInstance(error)) throw error;
-      skipped.push({ shape: shape.id, reason: error.message });
-      context.warn(`[sieve] skipping shape ${shape.id}: ${error.message}`);
-    } finally {
-      progress.done();
+  try {
+    for (const shape of shapes) {
+      if (shape.retriever !== 'bm25' && dense.problem !== undefined) {
+        skipped.push({ shape: shape.id, reason: dense.problem });
+        context.warn(`[sieve] skipping shape ${shape.id}: ${dense.problem}`);
+        continue;
+      }
+      const progress = context.progress(shape.id, selected.length);
+      try {
+        const evaluation = await evaluateShape(
+          shape,
+          { corpus, retrievers, queries: selected, qrels, models },
+          progress,
+        ).catch((error: unknown) => {
+          throw maxLengthProblem(error, models) ?? error;
+        });
+        measured.push(evaluation);
+        const retrieval = `Recall@${shape.retrievalTopK} (${retrieverNames[shape.retriever]}) ${evaluation.retrievalRecall.toFixed(4)}`;
+        const at100 =
+          evaluation.recallAt100 === null || shape.retrievalTopK === 100
+            ? ''
+            : `, Recall@100 (${retrieverNames[shape.retriever]}) ${evaluation.recallAt100.toFixed(4)}`;
+        context.print(
+          `\n${shape.id}: nDCG@10 ${evaluation.ndcgAt10.toFixed(4)}, MRR@10 ${evaluation.mrrAt10.toFixed(4)}, Recall@10 ${evaluation.recallAt10.toFixed(4)}, ${retrieval}${at100}; ${evaluation.pairsPerQuery.toFixed(1)} pairs/query, p50 ${evaluation.latencyMs.p50.toFixed(1)} ms`,
+        );
+        context.print(formatCascadeStats(evaluation.stats));
+      } catch (error) {
+        // A shape whose models cannot be had (offline hub, missing folder) is skipped, not fatal:
+        // the shapes that can run still do.
+        if (!ModelLoadError.isInstance(error)) throw error;
+        skipped.push({ shape: shape.id, reason: error.message });
+        context.warn(`[sieve] skipping shape ${shape.id}: ${error.message}`);
+      } finally {
+        progress.done();
+      }
     }
+  } finally {
+    // Only the dense retriever's queries need it.
+    await dense.embedder?.dispose();
   }
-  if (evaluations.length === 0) {
+  if (measured.length === 0) {
     throw new InvalidArgumentError({
       component: 'cli',
       argument: 'models',
       message: `no shape could run: ${skipped.map((item) => item.reason).join('; ')}`,
     });
   }
+  const referenceRun = measured.find((evaluation) => evaluation.shape === planned.reference?.id);
+  if (planned.reference !== undefined && referenceRun === undefined) {
+    context.warn(
+      `[sieve] the reference ${planned.reference.id} did not run: no agreement or cost columns`,
+    );
+  }
+  const evaluations = compareWithReference(measured, referenceRun);
 
   const frontier = new Set(
     paretoFrontier(
@@ -162,6 +230,11 @@ export async function runEvaluation(
       })),
     ).map((point) => point.evaluation),
   );
+  if (referenceRun !== undefined) {
+    context.print(
+      `\nagree@10 and cost/ref compare with the reference ${referenceRun.shape} (the full rerank), measured in this run`,
+    );
+  }
   context.print(`\n${formatEvaluationTable(evaluations, frontier)}`);
 
   const files: Record<string, string> = {};
@@ -203,6 +276,8 @@ export async function runEvaluation(
     documents: corpus.length,
     queries: selected.length,
     models: {
+      embedder: models.embedder,
+      embedderDtype: models.embedderDtype,
       prefilter: models.prefilter,
       reranker: models.reranker,
       prefilterDtype: models.prefilterDtype,
@@ -212,8 +287,12 @@ export async function runEvaluation(
     },
     modelsAreRandomWeights: generated,
     indexing: { milliseconds: indexMs, documentsPerSecond: corpus.length / (indexMs / 1000) },
-    shapes: evaluations.map((evaluation) => {
-      const { stats: _stats, ...summary } = evaluation;
+    denseIndex: dense.index
+      ? { built: dense.index.built, seconds: dense.index.seconds, folder: dense.index.folder }
+      : null,
+    reference: referenceRun?.shape ?? null,
+    shapes: evaluations.map((evaluation): SavedShapeEvaluation => {
+      const { stats: _stats, topIds: _topIds, ...summary } = evaluation;
       return { ...summary, onFrontier: frontier.has(evaluation) };
     }),
     skipped,
@@ -223,9 +302,63 @@ export async function runEvaluation(
   return result;
 }
 
+/** How the printed lines name a shape's retriever. */
+const retrieverNames: Record<ShapeRetriever, string> = {
+  bm25: 'BM25',
+  dense: 'dense',
+  hybrid: 'hybrid',
+};
+
+/**
+ * The dense index of a run whose shapes need one (none otherwise): the embedder loaded once, the
+ * corpus embedded with a progress bar, or the index loaded from `<root>/.cache/indexes/<key>/`
+ * when an earlier run built it. An embedder that cannot be had (offline hub, no hnswlib-node) is a
+ * `problem`, and the dense and hybrid shapes are skipped with it. The caller disposes `embedder`.
+ */
+async function prepareDenseRetrieval(
+  context: CliContext,
+  models: EvaluationModels,
+  corpus: readonly SieveDocument[],
+): Promise<{ embedder?: OnnxEmbedder; index?: DenseIndex; problem?: string }> {
+  if (models.embedder === null) return {};
+  let embedder: OnnxEmbedder | undefined;
+  try {
+    embedder = await createOnnxEmbedder({ model: models.embedder, dtype: models.embedderDtype });
+    const progress = context.progress('dense index', corpus.length);
+    let index: DenseIndex;
+    try {
+      index = await loadOrBuildDenseIndex({
+        embedder,
+        model: models.embedder,
+        dtype: models.embedderDtype,
+        dataset: context.datasetDir,
+        corpus,
+        cacheFolder: join(context.root, '.cache', 'indexes'),
+        progress,
+        warn: context.warn,
+      });
+    } finally {
+      progress.done();
+    }
+    context.print(
+      index.built
+        ? `dense index: embedded ${corpus.length} documents with ${models.embedder} (${models.embedderDtype}) in ${index.embedSeconds.toFixed(1)} s (${(corpus.length / Math.max(index.embedSeconds, 1e-9)).toFixed(1)} documents/s), HNSW in ${(index.seconds - index.embedSeconds).toFixed(1)} s; cached in ${index.folder}`
+        : `dense index: loaded from ${index.folder} in ${index.seconds.toFixed(1)} s (embedded by an earlier run; delete the folder to embed again)`,
+    );
+    return { embedder, index };
+  } catch (error) {
+    await embedder?.dispose();
+    if (!ModelLoadError.isInstance(error) && !DependencyLoadError.isInstance(error)) throw error;
+    return { problem: error.message };
+  }
+}
+
 /** `prefilter: <folder or id> (fp32, max length 64 tokens)`, one line per model the shapes use. */
 function describeModels(models: EvaluationModels): string[] {
   const lines: string[] = [];
+  if (models.embedder !== null) {
+    lines.push(`embedder: ${models.embedder} (${models.embedderDtype})`);
+  }
   if (models.prefilter !== null) {
     const length =
       models.prefilterMaxLength === undefined
@@ -268,18 +401,28 @@ function maxLengthProblem(error: unknown, models: EvaluationModels): Error | und
   });
 }
 
-/** One line per shape: quality, latency, pairs per query, frontier mark. */
+/**
+ * One line per shape: quality (nDCG@10, MRR@10, Recall@10, retrieval Recall@100 and at depth),
+ * top-10 agreement with the reference, cost as a fraction of the reference's mean latency, pairs
+ * per query, p50/p95 latency (whole cascade and per stage), frontier mark. A column a shape has no
+ * value for (no reference, a retrieval shallower than 100) shows `-`.
+ */
 export function formatEvaluationTable(
   evaluations: readonly ShapeEvaluation[],
   frontier: ReadonlySet<ShapeEvaluation> = new Set(),
 ): string {
+  const figure = (value: number | null, digits: number): string =>
+    value === null ? '-' : value.toFixed(digits);
   return formatTable(
     [
       'shape',
       'nDCG@10',
       'MRR@10',
       'R@10',
+      'R@100',
       'R@depth',
+      'agree@10',
+      'cost/ref',
       'pairs/q',
       'p50 ms',
       'p95 ms',
@@ -291,7 +434,10 @@ export function formatEvaluationTable(
       evaluation.ndcgAt10.toFixed(4),
       evaluation.mrrAt10.toFixed(4),
       evaluation.recallAt10.toFixed(4),
+      figure(evaluation.recallAt100, 4),
       evaluation.retrievalRecall.toFixed(4),
+      figure(evaluation.agreementAt10, 3),
+      figure(evaluation.costFraction, 3),
       evaluation.pairsPerQuery.toFixed(1),
       evaluation.latencyMs.p50.toFixed(1),
       evaluation.latencyMs.p95.toFixed(1),
