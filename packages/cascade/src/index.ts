@@ -8,6 +8,17 @@ export {
   fuseWeighted,
   type SourceScore,
 } from '@sieve/core';
+export {
+  type CascadeConfig,
+  type CascadeConfigModel,
+  type CascadeConfigPruning,
+  type CascadeConfigStage,
+  type CascadeConfigTuned,
+  type ConfigRetriever,
+  cascadeConfigSchema,
+  configRetrievers,
+  type ResolvedCascadeConfig,
+} from './cascade-config.js';
 export type { CascadeEvent, CascadeEventListener, CascadeEventType } from './cascade-events.js';
 export type {
   CascadeResult,
@@ -33,6 +44,10 @@ export {
   type CascadeInputCandidate,
   createCascade,
 } from './create-cascade.js';
+export {
+  type CascadeFromConfigOptions,
+  createCascadeFromConfig,
+} from './create-cascade-from-config.js';
 export { formatPrometheus, type PrometheusOptions } from './format-prometheus.js';
 export { formatCascadeStats, formatStageReports } from './format-reports.js';
 export { bounded } from './pruning/bounded.js';

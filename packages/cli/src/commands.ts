@@ -23,6 +23,9 @@ import {
 } from './support/command-spec.js';
 import { optional } from './support/optional.js';
 import { parsePositiveInteger } from './support/positive-integer.js';
+import { runTune } from './tune/run-tune.js';
+import type { TuneSource } from './tune/tune-inputs.js';
+import type { TuneTarget } from './tune/tune-result.js';
 
 /** `a, b or c` */
 const either = (values: readonly string[]): string =>
@@ -277,6 +280,182 @@ const cascadeFlags = evaluationFlags({
   shapes: `a sweep of ${defaultSweep.length}`,
 });
 
+const tuneFlags = {
+  dataset: {
+    type: 'string',
+    value: 'DIR',
+    description:
+      'a BEIR folder: corpus.jsonl and queries.jsonl (with --split, the queries judged in qrels/NAME.tsv, and nDCG@10 too)',
+  },
+  split: {
+    type: 'string',
+    value: 'NAME',
+    description: 'with --dataset: tune on the queries of qrels/NAME.tsv and report nDCG@10',
+  },
+  corpus: {
+    type: 'string',
+    value: 'FILE',
+    description: 'instead of --dataset: JSONL, one {"_id", "title"?, "text"} per line',
+  },
+  queries: {
+    type: 'string',
+    value: 'FILE',
+    description: 'with --corpus: JSONL, one {"_id", "text"} per line',
+  },
+  sample: { type: 'string', value: 'N', description: 'tune on the first N queries (default 100)' },
+  reranker: {
+    type: 'string',
+    value: 'DIR|ID',
+    description:
+      'the reranker whose answer the cascade keeps: a model folder or a hub id (default <models>/ms-marco-MiniLM-L-6-v2, else the hub)',
+  },
+  prefilter: {
+    type: 'string',
+    value: 'DIR|ID|none',
+    description:
+      'the prefilter: a model folder, a hub id, or none (default <models>/ms-marco-TinyBERT-L-2-v2, else the hub)',
+  },
+  'reranker-dtype': {
+    type: 'string',
+    value: dtypes.join('|'),
+    description: 'weights of the reranker (default int8)',
+  },
+  'prefilter-dtype': {
+    type: 'string',
+    value: dtypes.join('|'),
+    description: 'weights of the prefilter (default fp32)',
+  },
+  'prefilter-max-length': {
+    type: 'string',
+    value: 'N',
+    description:
+      "the prefilter's longest pair in tokens; with --prefilter set to the reranker's model, a short cut makes it a cheap first pass",
+  },
+  k: {
+    type: 'string',
+    value: 'N',
+    description: 'length of the final ranking, and the k of overlap@k (default 10)',
+  },
+  'min-agreement': {
+    type: 'string',
+    value: 'A',
+    description:
+      'choose the cheapest shape whose mean overlap@k with the full rerank is at least A (default 0.95)',
+  },
+  'budget-ms': {
+    type: 'string',
+    value: 'MS',
+    description:
+      'instead: choose the most agreeing shape whose estimated latency per query is at most MS',
+  },
+  'max-depth': {
+    type: 'string',
+    value: 'N',
+    description: 'the deepest BM25 retrieval tried; the reference reranks this many (default 100)',
+  },
+  out: {
+    type: 'string',
+    value: 'FILE',
+    description: 'where the chosen configuration is written (default tuned-cascade.json)',
+  },
+  models: {
+    ...flag.models,
+    description:
+      'take the models not named by --reranker or --prefilter from DIR, under their hub names (default .cache/models when it holds them, else the hub)',
+  },
+  results: flag.results,
+  ...outputFlags,
+} as const satisfies Record<string, FlagSpec>;
+
+const tuneNotes = `what it does: BM25 candidates to --max-depth for the sample queries, each scored once by the reranker
+  (the reference: the full rerank) and once by the prefilter, timed on this machine; every shape
+  (depth x prefilter keep x pruning) replayed through the cascade on those scores; the cheapest
+  shape that keeps the reranker's answer is written to --out, then built from that file and run
+  on the sample to measure its agreement and latency. No relevance labels needed.
+columns: overlap@k (mean |top k ∩ the reference's top k| / k), RBO (rank-biased overlap, p 0.9),
+  nDCG@10 (with --split), pairs and calls per query per model, est. ms/q (BM25 + calls x ms/call +
+  pairs x ms/pair, measured here), cost/ref (over the full rerank's estimate)
+shapes are written as sieve eval --shapes reads them: tiny is the prefilter, minilm the reranker
+  e.g. sieve tune --corpus corpus.jsonl --queries queries.jsonl --reranker ./my-reranker --prefilter none
+       sieve tune --dataset ../shared/datasets/scifact --split train --budget-ms 200`;
+
+/** A number option, or a usage error naming its flag. */
+function numberOption(
+  value: string | undefined,
+  name: string,
+  command: string,
+): number | undefined {
+  if (value === undefined) return undefined;
+  const number = Number(value);
+  if (value.trim() === '' || !Number.isFinite(number)) {
+    throw usageError(`--${name} must be a number, got '${value}'`, { name: command });
+  }
+  return number;
+}
+
+/** Where `sieve tune` reads from: --dataset [--split], or --corpus and --queries. */
+function tuneSource(values: FlagValues<typeof tuneFlags>, context: CliContext): TuneSource {
+  const command = { name: 'tune' };
+  const files = values.corpus !== undefined || values.queries !== undefined;
+  if (values.dataset !== undefined && files) {
+    throw usageError('pass --dataset DIR or --corpus FILE --queries FILE, not both', command);
+  }
+  if (values.dataset !== undefined) {
+    return { dataset: context.datasetDir, ...optional('split', values.split) };
+  }
+  if (values.split !== undefined) {
+    throw usageError('--split needs --dataset DIR (a BEIR folder with qrels/)', command);
+  }
+  if (values.corpus === undefined || values.queries === undefined) {
+    throw usageError(
+      files
+        ? `--${values.corpus === undefined ? 'queries' : 'corpus'} needs --${values.corpus === undefined ? 'corpus' : 'queries'} FILE too`
+        : 'sieve tune needs a corpus and sample queries: --dataset DIR, or --corpus FILE --queries FILE',
+      command,
+    );
+  }
+  const typedFrom = typedFromFolder();
+  return { corpus: resolve(typedFrom, values.corpus), queries: resolve(typedFrom, values.queries) };
+}
+
+function runTuneCommand(values: FlagValues<typeof tuneFlags>, context: CliContext) {
+  const command = 'tune';
+  const budgetMs = numberOption(values['budget-ms'], 'budget-ms', command);
+  const minAgreement = numberOption(values['min-agreement'], 'min-agreement', command);
+  if (budgetMs !== undefined && minAgreement !== undefined) {
+    throw usageError('pass --budget-ms or --min-agreement, not both', { name: command });
+  }
+  const target: TuneTarget | undefined =
+    budgetMs !== undefined
+      ? { budgetMs }
+      : minAgreement !== undefined
+        ? { minAgreement }
+        : undefined;
+  const source = tuneSource(values, context);
+  return runTune(context, {
+    source,
+    ...optional('sample', positiveInteger(values.sample, 'sample', command)),
+    ...optional('reranker', values.reranker),
+    ...optional('prefilter', values.prefilter),
+    ...optional('rerankerDtype', dtypeOption(values['reranker-dtype'], 'reranker-dtype', command)),
+    ...optional(
+      'prefilterDtype',
+      dtypeOption(values['prefilter-dtype'], 'prefilter-dtype', command),
+    ),
+    ...optional(
+      'prefilterMaxLength',
+      positiveInteger(values['prefilter-max-length'], 'prefilter-max-length', command),
+    ),
+    ...optional('k', positiveInteger(values.k, 'k', command)),
+    ...optional('maxDepth', positiveInteger(values['max-depth'], 'max-depth', command)),
+    ...optional('target', target),
+    ...optional(
+      'out',
+      values.out === undefined ? undefined : resolve(typedFromFolder(), values.out),
+    ),
+  });
+}
+
 const runCascade = (values: FlagValues<typeof cascadeFlags>, context: CliContext) =>
   runEvaluation(
     context,
@@ -415,5 +594,13 @@ export const commands: readonly CommandSpec[] = [
         context,
         evaluationOptions(values, { name: 'eval', shapes: ['bm25=100', defaultEvalShape] }),
       ),
+  }),
+  defineCommand({
+    name: 'tune',
+    summary:
+      "the cheapest cascade that keeps the reranker's answer on your corpus, without labels: writes its configuration",
+    flags: tuneFlags,
+    notes: tuneNotes,
+    run: ({ values }, context) => runTuneCommand(values, context),
   }),
 ];

@@ -13,3 +13,15 @@ export type {
   RerankWorkloadName,
 } from './results/rerank-bench-result.js';
 export { type CliContext, type CommonFlags, createCliContext } from './support/cli-context.js';
+export {
+  type LoadConfigModelsOptions,
+  loadConfigModels,
+} from './tune/load-config-models.js';
+export { runTune, type TuneOptions } from './tune/run-tune.js';
+export type { TuneSource } from './tune/tune-inputs.js';
+export type {
+  TunedShape,
+  TuneResult,
+  TuneTarget,
+  TuneVerification,
+} from './tune/tune-result.js';

@@ -16,8 +16,8 @@ const layers = [
   { name: 'results', folders: ['results'] },
   // Renderers: strings from result types, no file access, no knowledge of who produced them.
   { name: 'charts', folders: ['charts'] },
-  // What measures: the benchmarks and the evaluation.
-  { name: 'measurements', folders: ['bench', 'evaluate'] },
+  // What measures: the benchmarks, the evaluation and the tuner.
+  { name: 'measurements', folders: ['bench', 'evaluate', 'tune'] },
   // The commands and the public surface: the files directly in src/.
   { name: 'commands', folders: ['.'] },
 ] as const;

@@ -34,7 +34,7 @@ export function paretoFrontier<T extends FrontierPoint>(points: readonly T[]): T
  */
 export function renderFrontierSvg(
   points: readonly FrontierPoint[],
-  options: { title: string; qualityLabel?: string; note?: string },
+  options: { title: string; qualityLabel?: string; latencyLabel?: string; note?: string },
 ): string {
   // Points are numbered on the plot and named in a legend below it: shape names are long.
   const legendColumns = 2;
@@ -85,7 +85,7 @@ export function renderFrontierSvg(
   }
   parts.push(
     `<rect x="${margin.left}" y="${margin.top}" width="${plotWidth}" height="${plotHeight}" fill="none" stroke="#888"/>`,
-    `<text x="${margin.left + plotWidth / 2}" y="${margin.top + plotHeight + 38}" text-anchor="middle">latency per query, p50 (log scale)</text>`,
+    `<text x="${margin.left + plotWidth / 2}" y="${margin.top + plotHeight + 38}" text-anchor="middle">${escapeXml(options.latencyLabel ?? 'latency per query, p50')} (log scale)</text>`,
     `<text transform="translate(18 ${margin.top + plotHeight / 2}) rotate(-90)" text-anchor="middle">${escapeXml(options.qualityLabel ?? 'nDCG@10')}</text>`,
   );
   if (frontier.length > 1) {
