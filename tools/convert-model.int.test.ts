@@ -9,6 +9,7 @@ import {
   mkdtempSync,
   readdirSync,
   rmSync,
+  statSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -69,6 +70,8 @@ describe.skipIf(!available && process.env.SIEVE_REQUIRE_TRAINED !== '1')(
       const report = JSON.parse(run.stdout) as { kind: string; fp32MaxAbsDiff: number };
       expect(report.kind).toBe('cross-encoder');
       expect(report.fp32MaxAbsDiff).toBeLessThanOrEqual(1e-4);
+      // Readable by others as the umask allows (not the 0700 of a temporary folder).
+      expect(statSync(destination).mode & 0o755).toBe(0o755 & ~process.umask());
       expect(readdirSync(join(destination, 'onnx')).sort()).toEqual([
         'model.onnx',
         'model_fp16.onnx',

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import sys
 import tempfile
@@ -174,6 +175,10 @@ def convert(source: Path, destination: Path, *, force: bool, fusion: bool, max_l
     reference = reference_outputs(model, kind, encoded)
     destination.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f".{destination.name}.", dir=destination.parent))
+    # mkdtemp makes the folder private (0700); the model folder gets the usual mode (umask applies).
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(work, 0o777 & ~umask)
     try:
         for name in TOKENIZER_FILES + SENTENCE_TRANSFORMERS_FILES + ["config.json", "README.md"]:
             if (source / name).exists():
@@ -237,7 +242,6 @@ def main(argv: list[str] | None = None) -> int:
         log(f"models convert: {problem}")
         return 2
     except Exception as error:  # noqa: BLE001 - one line for the user, the trace with SIEVE_DEBUG
-        import os
         if os.environ.get("SIEVE_DEBUG"):
             raise
         log(f"models convert: failed: {error}")
