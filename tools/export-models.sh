@@ -7,6 +7,8 @@
 #   npm run models -- convert SRC DST [--force] [--fusion]
 #                              -> a local Hugging Face BERT checkpoint into the ONNX layout Sieve loads
 #   npm run models -- parity DIR -> fp32 ONNX vs PyTorch references on SciFact pairs (needs ../shared)
+#   npm run models -- distill --teacher SRC --corpus DIR|FILE --out DST [...]
+#                              -> a small cross-encoder trained to imitate SRC (a prefilter), converted
 set -euo pipefail
 typed_from="${INIT_CWD:-$PWD}"
 cd "$(dirname "$0")/.."
@@ -20,6 +22,7 @@ if [ "$(cat tools/.venv/.requirements.sha256 2>/dev/null)" != "$wanted" ]; then
 fi
 case "${1:-bench}" in
   convert) exec tools/.venv/bin/python tools/convert_model.py --cwd "$typed_from" "${@:2}" ;;
+  distill) exec tools/.venv/bin/python tools/distill.py --cwd "$typed_from" "${@:2}" ;;
   parity) exec tools/.venv/bin/python tools/parity_references.py --cwd "$typed_from" "${@:2}" ;;
   *) exec tools/.venv/bin/python tools/export_models.py "${1:-bench}" "${@:2}" ;;
 esac
