@@ -29,7 +29,7 @@ describe.skipIf(!present && !required)('sieve tune on SciFact train (trained rer
     });
     const chosen = result.shapes.find((shape) => shape.shape === result.chosen)!;
     console.info(
-      `[tune] chose ${result.chosen}: replayed overlap@10 ${chosen.overlap.toFixed(3)}, measured ${result.verified.overlap.toFixed(3)}; estimated ${chosen.estimatedMs.toFixed(0)} ms, measured mean ${result.verified.latencyMs.mean.toFixed(0)} ms per query`,
+      `[tune] chose ${result.chosen}: replayed overlap@10 ${chosen.overlap.toFixed(3)}, measured ${result.verified.overlap.toFixed(3)}; estimated ${chosen.estimatedMs.toFixed(0)} ms, measured mean ${result.verified.latencyMs.mean.toFixed(0)} ms per query; with labels (nDCG@10 within 1% of the full rerank) the choice would be ${result.labelledChoice}`,
     );
     expect(chosen.overlap).toBeGreaterThanOrEqual(0.9);
     expect(Math.abs(result.verified.overlap - chosen.overlap)).toBeLessThanOrEqual(0.05);
