@@ -16,6 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createCrossEncoder } from '@sieve/rerank';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeTinyCheckpoint } from './tiny-checkpoint.js';
 
 const root = new URL('../', import.meta.url).pathname;
 const python = join(root, 'tools/.venv/bin/python');
@@ -40,26 +41,7 @@ describe.skipIf(!available && process.env.SIEVE_REQUIRE_TRAINED !== '1')(
     beforeAll(() => {
       work = mkdtempSync(join(tmpdir(), 'sieve-convert-'));
       checkpoint = join(work, 'checkpoint');
-      mkdirSync(checkpoint);
-      // A Hugging Face checkpoint (safetensors) with the fixture's config and vocabulary.
-      const made = spawnSync(
-        python,
-        [
-          '-c',
-          [
-            'import sys, torch',
-            'from transformers import BertConfig, BertForSequenceClassification',
-            'torch.manual_seed(0)',
-            'config = BertConfig.from_pretrained(sys.argv[1])',
-            'BertForSequenceClassification(config).save_pretrained(sys.argv[2])',
-          ].join('\n'),
-          fixture,
-          checkpoint,
-        ],
-        { encoding: 'utf8' },
-      );
-      expect(made.status, made.stderr).toBe(0);
-      cpSync(join(fixture, 'vocab.txt'), join(checkpoint, 'vocab.txt'));
+      makeTinyCheckpoint(python, fixture, checkpoint);
     });
     afterAll(() => rmSync(work, { recursive: true, force: true }));
 

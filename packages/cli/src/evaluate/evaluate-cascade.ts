@@ -39,19 +39,31 @@ export interface EvaluationModels {
 
 /** Options of {@link evaluationModels}: the flags that choose the models. */
 export interface EvaluationModelOptions {
-  /** `--embedder`: a folder or a hub id. */
+  /**
+   * The bi-encoder of `dense=N` and `hybrid=N`, as `--embedder` takes it: a model folder or a hub
+   * id. @default `<models>/all-MiniLM-L6-v2`, else the hub's `Xenova/all-MiniLM-L6-v2`
+   */
   embedder?: string;
   /** @default 'fp32' */
   embedderDtype?: Dtype;
-  /** `--prefilter`: a folder or a hub id. */
+  /**
+   * The prefilter (`tiny=K`), as `--prefilter` takes it: a model folder (relative to where the
+   * command was typed) or a hub id. @default `<models>/ms-marco-TinyBERT-L-2-v2`, else the hub's
+   */
   prefilter?: string;
-  /** `--reranker`: a folder or a hub id. */
+  /**
+   * The reranker (`minilm=T`), as `--reranker` takes it: a model folder or a hub id.
+   * @default `<models>/ms-marco-MiniLM-L-6-v2`, else the hub's
+   */
   reranker?: string;
   /** @default 'fp32' */
   prefilterDtype?: Dtype;
   /** @default 'int8' */
   rerankerDtype?: Dtype;
-  /** `--prefilter-max-length`. */
+  /**
+   * The prefilter's longest pair in tokens (`--prefilter-max-length`): with the reranker's model
+   * as the prefilter, a short cut makes it a cheap first pass. @default the model's own limit
+   */
   prefilterMaxLength?: number;
 }
 

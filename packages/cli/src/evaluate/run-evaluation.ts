@@ -8,7 +8,7 @@ import {
   ModelLoadError,
   type SieveDocument,
 } from '@sieve/core';
-import { createOnnxEmbedder, type Dtype, type OnnxEmbedder } from '@sieve/onnx';
+import { createOnnxEmbedder, type OnnxEmbedder } from '@sieve/onnx';
 import { createBm25Retriever, createHybridRetriever, loadBeirDataset } from '@sieve/retrieval';
 import { machineRoofline } from '../bench/gemm.js';
 import { evaluationCharts } from '../charts/evaluation-charts.js';
@@ -25,6 +25,7 @@ import { describeMachine, machineLine } from '../support/machine.js';
 import type { ShapeRetriever } from './cascade-shape.js';
 import { type DenseIndex, loadOrBuildDenseIndex } from './dense-index.js';
 import {
+  type EvaluationModelOptions,
   type EvaluationModels,
   type EvaluationRetrievers,
   evaluateShape,
@@ -34,7 +35,7 @@ import {
 import { compareWithReference, planReference } from './reference-agreement.js';
 
 /** Options of {@link runEvaluation}. */
-export interface EvaluationOptions {
+export interface EvaluationOptions extends EvaluationModelOptions {
   /**
    * `eval` (one or a few shapes, all queries) or `cascade` (a sweep, with the frontier chart and
    * page); also the name of the saved files.
@@ -55,32 +56,6 @@ export interface EvaluationOptions {
   split: string;
   /** First N judged queries; all when undefined. */
   queries?: number;
-  /**
-   * The bi-encoder of `dense=N` and `hybrid=N`, as `--embedder` takes it: a model folder or a hub
-   * id. @default `<models>/all-MiniLM-L6-v2`, else the hub's `Xenova/all-MiniLM-L6-v2`
-   */
-  embedder?: string;
-  /** @default 'fp32' */
-  embedderDtype?: Dtype;
-  /**
-   * The prefilter (`tiny=K`), as `--prefilter` takes it: a model folder (relative to where the
-   * command was typed) or a hub id. @default `<models>/ms-marco-TinyBERT-L-2-v2`, else the hub's
-   */
-  prefilter?: string;
-  /**
-   * The reranker (`minilm=T`), as `--reranker` takes it: a model folder or a hub id.
-   * @default `<models>/ms-marco-MiniLM-L-6-v2`, else the hub's
-   */
-  reranker?: string;
-  /** @default 'fp32' */
-  prefilterDtype?: Dtype;
-  /** @default 'int8' */
-  rerankerDtype?: Dtype;
-  /**
-   * The prefilter's longest pair in tokens (`--prefilter-max-length`): with the reranker's model
-   * as the prefilter, a short cut makes it a cheap first pass. @default the model's own limit
-   */
-  prefilterMaxLength?: number;
   /** Also save the Prometheus exposition of each shape's stats. @default false */
   prometheus?: boolean;
 }
