@@ -1,7 +1,7 @@
 // sieve tune on SciFact train with the trained evaluation reranker: the chosen cascade, built from
 // the written configuration and run for real, agrees with the full rerank as tune's replay said
-// (within int8's batch noise). Needs tools/prepare-trained.sh (run by .ci/run); skipped without it
-// unless SIEVE_REQUIRE_TRAINED=1.
+// (fp32, where the replay is exact up to float rounding). Needs tools/prepare-trained.sh (run by
+// .ci/run); skipped without it unless SIEVE_REQUIRE_TRAINED=1.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -23,6 +23,9 @@ describe.skipIf(!present && !required)('sieve tune on SciFact train (trained rer
       source: { dataset, split: 'train' },
       sample: 30,
       reranker,
+      // fp32: its scores do not depend on batch-mates, so the replay is exact and the check is
+      // tight; int8 moves with the batch (BENCHMARKS.md, int8), which the replay cannot see.
+      rerankerDtype: 'fp32',
       prefilter: 'none',
       target: { minAgreement: 0.9 },
       out: join(context.root, 'tuned.json'),
@@ -32,6 +35,6 @@ describe.skipIf(!present && !required)('sieve tune on SciFact train (trained rer
       `[tune] chose ${result.chosen}: replayed overlap@10 ${chosen.overlap.toFixed(3)}, measured ${result.verified.overlap.toFixed(3)}; estimated ${chosen.estimatedMs.toFixed(0)} ms, measured mean ${result.verified.latencyMs.mean.toFixed(0)} ms per query; with labels (nDCG@10 within 1% of the full rerank) the choice would be ${result.labelledChoice}`,
     );
     expect(chosen.overlap).toBeGreaterThanOrEqual(0.9);
-    expect(Math.abs(result.verified.overlap - chosen.overlap)).toBeLessThanOrEqual(0.05);
+    expect(Math.abs(result.verified.overlap - chosen.overlap)).toBeLessThanOrEqual(0.02);
   });
 });
