@@ -1,7 +1,6 @@
 // `npm run models -- convert SRC DST` as a user runs it: a tiny checkpoint made from the committed
 // fixture's config and vocabulary converts into a folder createCrossEncoder loads; bad input exits
 // 2 with a message that names the problem, and writes nothing.
-import { spawnSync } from 'node:child_process';
 import {
   cpSync,
   existsSync,
@@ -16,88 +15,82 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createCrossEncoder } from '@sieve/rerank';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeTinyCheckpoint } from './tiny-checkpoint.js';
+import {
+  fixture,
+  makeTinyCheckpoint,
+  modelToolsRun,
+  python,
+  runModelsTool,
+} from './model-tools-test-support.js';
 
-const root = new URL('../', import.meta.url).pathname;
-const python = join(root, 'tools/.venv/bin/python');
-const fixture = join(root, 'packages/onnx/src/__fixtures__/tiny-bert-cross-encoder');
-const available = existsSync(python);
-if (!available && process.env.SIEVE_REQUIRE_TRAINED !== '1') {
+if (!modelToolsRun) {
   console.warn('[tools] skipping convert tests: tools/.venv is absent (npm run models makes it)');
 }
 
-const convert = (...args: string[]) =>
-  spawnSync('bash', [join(root, 'tools/export-models.sh'), 'convert', ...args], {
-    cwd: root,
-    encoding: 'utf8',
-    env: { ...process.env, INIT_CWD: root },
+const convert = (...args: string[]) => runModelsTool('convert', ...args);
+
+describe.skipIf(!modelToolsRun)('npm run models -- convert', () => {
+  let work = '';
+  let checkpoint = '';
+  beforeAll(() => {
+    work = mkdtempSync(join(tmpdir(), 'sieve-convert-'));
+    checkpoint = join(work, 'checkpoint');
+    makeTinyCheckpoint(python, fixture, checkpoint);
+  });
+  afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+  it('converts a checkpoint into fp32, int8 and fp16 files that createCrossEncoder loads', async () => {
+    const destination = join(work, 'converted');
+    const run = convert(checkpoint, destination);
+    expect(run.status, run.stderr).toBe(0);
+    const report = JSON.parse(run.stdout) as { kind: string; fp32MaxAbsDiff: number };
+    expect(report.kind).toBe('cross-encoder');
+    expect(report.fp32MaxAbsDiff).toBeLessThanOrEqual(1e-4);
+    // Readable by others as the umask allows (not the 0700 of a temporary folder).
+    expect(statSync(destination).mode & 0o755).toBe(0o755 & ~process.umask());
+    expect(readdirSync(join(destination, 'onnx')).sort()).toEqual([
+      'model.onnx',
+      'model_fp16.onnx',
+      'model_quantized.onnx',
+    ]);
+    for (const dtype of ['fp32', 'int8'] as const) {
+      const scorer = await createCrossEncoder({ model: destination, dtype });
+      const { scores } = await scorer.doScore({
+        query: 'aspirin heart',
+        documents: [{ id: 'a', text: 'aspirin lowers heart risk' }],
+      });
+      expect(Number.isFinite(scores[0])).toBe(true);
+      await scorer.dispose();
+    }
   });
 
-describe.skipIf(!available && process.env.SIEVE_REQUIRE_TRAINED !== '1')(
-  'npm run models -- convert',
-  () => {
-    let work = '';
-    let checkpoint = '';
-    beforeAll(() => {
-      work = mkdtempSync(join(tmpdir(), 'sieve-convert-'));
-      checkpoint = join(work, 'checkpoint');
-      makeTinyCheckpoint(python, fixture, checkpoint);
-    });
-    afterAll(() => rmSync(work, { recursive: true, force: true }));
+  it('refuses bad input with exit 2, a message naming the fix, and nothing written', () => {
+    const missing = convert(join(work, 'nope'), join(work, 'out-missing'));
+    expect(missing.status).toBe(2);
+    expect(missing.stderr).toContain('does not exist');
 
-    it('converts a checkpoint into fp32, int8 and fp16 files that createCrossEncoder loads', async () => {
-      const destination = join(work, 'converted');
-      const run = convert(checkpoint, destination);
-      expect(run.status, run.stderr).toBe(0);
-      const report = JSON.parse(run.stdout) as { kind: string; fp32MaxAbsDiff: number };
-      expect(report.kind).toBe('cross-encoder');
-      expect(report.fp32MaxAbsDiff).toBeLessThanOrEqual(1e-4);
-      // Readable by others as the umask allows (not the 0700 of a temporary folder).
-      expect(statSync(destination).mode & 0o755).toBe(0o755 & ~process.umask());
-      expect(readdirSync(join(destination, 'onnx')).sort()).toEqual([
-        'model.onnx',
-        'model_fp16.onnx',
-        'model_quantized.onnx',
-      ]);
-      for (const dtype of ['fp32', 'int8'] as const) {
-        const scorer = await createCrossEncoder({ model: destination, dtype });
-        const { scores } = await scorer.doScore({
-          query: 'aspirin heart',
-          documents: [{ id: 'a', text: 'aspirin lowers heart risk' }],
-        });
-        expect(Number.isFinite(scores[0])).toBe(true);
-        await scorer.dispose();
-      }
-    });
+    const roberta = join(work, 'roberta');
+    mkdirSync(roberta);
+    writeFileSync(join(roberta, 'config.json'), JSON.stringify({ model_type: 'roberta' }));
+    const notBert = convert(roberta, join(work, 'out-roberta'));
+    expect(notBert.status).toBe(2);
+    expect(notBert.stderr).toContain("'roberta' model");
 
-    it('refuses bad input with exit 2, a message naming the fix, and nothing written', () => {
-      const missing = convert(join(work, 'nope'), join(work, 'out-missing'));
-      expect(missing.status).toBe(2);
-      expect(missing.stderr).toContain('does not exist');
+    const noWeights = join(work, 'no-weights');
+    mkdirSync(noWeights);
+    cpSync(join(fixture, 'config.json'), join(noWeights, 'config.json'));
+    const weightless = convert(noWeights, join(work, 'out-weightless'));
+    expect(weightless.status).toBe(2);
+    expect(weightless.stderr).toContain('no weights');
 
-      const roberta = join(work, 'roberta');
-      mkdirSync(roberta);
-      writeFileSync(join(roberta, 'config.json'), JSON.stringify({ model_type: 'roberta' }));
-      const notBert = convert(roberta, join(work, 'out-roberta'));
-      expect(notBert.status).toBe(2);
-      expect(notBert.stderr).toContain("'roberta' model");
-
-      const noWeights = join(work, 'no-weights');
-      mkdirSync(noWeights);
-      cpSync(join(fixture, 'config.json'), join(noWeights, 'config.json'));
-      const weightless = convert(noWeights, join(work, 'out-weightless'));
-      expect(weightless.status).toBe(2);
-      expect(weightless.stderr).toContain('no weights');
-
-      const taken = join(work, 'taken');
-      mkdirSync(taken);
-      writeFileSync(join(taken, 'keep.txt'), 'mine');
-      const exists = convert(checkpoint, taken);
-      expect(exists.status).toBe(2);
-      expect(exists.stderr).toContain('--force');
-      expect(readdirSync(taken)).toEqual(['keep.txt']);
-      for (const out of ['out-missing', 'out-roberta', 'out-weightless'])
-        expect(existsSync(join(work, out))).toBe(false);
-    });
-  },
-);
+    const taken = join(work, 'taken');
+    mkdirSync(taken);
+    writeFileSync(join(taken, 'keep.txt'), 'mine');
+    const exists = convert(checkpoint, taken);
+    expect(exists.status).toBe(2);
+    expect(exists.stderr).toContain('--force');
+    expect(readdirSync(taken)).toEqual(['keep.txt']);
+    for (const out of ['out-missing', 'out-roberta', 'out-weightless'])
+      expect(existsSync(join(work, out))).toBe(false);
+  });
+});
