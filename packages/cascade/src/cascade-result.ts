@@ -1,4 +1,4 @@
-import type { FusedRetrievalCandidate, SieveDocument } from '@sieve/core';
+import type { FusedRetrievalCandidate, InferenceTimings, SieveDocument } from '@sieve/core';
 
 /** Scores a candidate received, keyed by stage id (`retrieval` for the fused retrieval score). */
 export type StageScores = Readonly<Record<string, number>>;
@@ -62,6 +62,11 @@ export interface ScoringReport {
   pairsPerSecond: number;
   /** Tokens per second of wall time, when the scorer reports tokens. */
   tokensPerSecond?: number;
+  /**
+   * Where the scorer's time went (tokenize, pack, transfer, feed, run, return), summed over its
+   * ONNX batches, when the scorer measures it (Sieve's cross-encoders do).
+   */
+  inference?: InferenceTimings;
   /** Why the stage ended. */
   stopReason: StageStopReason;
   /** The pruning policy that stopped the stage, if one did. */

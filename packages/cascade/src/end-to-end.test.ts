@@ -74,6 +74,12 @@ describe('cascade end to end: BM25 -> prefilter -> bounded pruning -> rerank', (
     });
     // The title matters: scored on the text alone, the prefilter would see other inputs.
     expect(documents.every((document) => documentContents(document) !== document.text)).toBe(true);
+    // Each scoring stage's report says where its time went, over every pair it scored.
+    for (const report of result.reports) {
+      if (report.kind !== 'score') continue;
+      expect(report.inference?.rows).toBe(report.pairsScored);
+      expect(report.inference?.runMs).toBeGreaterThan(0);
+    }
   });
 
   it('returns the same top-k as an unpruned cascade while scoring fewer pairs', async () => {

@@ -34,6 +34,41 @@ describe('report formatting', () => {
     expect(lines[2]).toMatch(/bm25\s+retrieval.*\s-\s+complete$/);
   });
 
+  it('adds one line per stage that measured where its time went, per batch', () => {
+    const text = formatStageReports([
+      {
+        stageId: 'minilm',
+        kind: 'score',
+        modelId: 'minilm',
+        inputCount: 8,
+        outputCount: 8,
+        pairsScored: 8,
+        pairsSkipped: 0,
+        batches: 1,
+        wallMs: 40,
+        pairsPerSecond: 200,
+        stopReason: 'complete',
+        inference: {
+          batches: 2,
+          rows: 8,
+          paddedTokens: 800,
+          tokenizeMs: 1,
+          packMs: 0.2,
+          queueMs: 4,
+          transferMs: 0.4,
+          feedMs: 0.6,
+          runMs: 60,
+          returnMs: 0.2,
+        },
+      },
+    ]);
+    const lines = text.split('\n');
+    expect(lines).toHaveLength(4);
+    expect(lines[3]).toBe(
+      'minilm: 2 batches of 4.0 rows (100 padded tokens/row), per batch: tokenize 0.50 ms, pack 0.10, queue 2.00, transfer 0.20, feed 0.30, run 30.00, return 0.10',
+    );
+  });
+
   it('renders stats with percentiles', () => {
     const summary = { count: 2, mean: 2, min: 1, p50: 1, p95: 3, p99: 3, max: 3 };
     const table = formatCascadeStats({

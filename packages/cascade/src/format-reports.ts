@@ -1,9 +1,10 @@
-import { formatTable } from '@sieve/core';
+import { formatInferenceTimings, formatTable } from '@sieve/core';
 import type { StageReport } from './cascade-result.js';
 import type { CascadeStats } from './cascade-stats.js';
 
 /**
- * Renders stage reports of one call as a fixed-width text table.
+ * Renders stage reports of one call as a fixed-width text table, then, for each stage whose scorer
+ * measured it, where its time went per ONNX batch.
  *
  * @example
  * ```ts
@@ -11,7 +12,7 @@ import type { CascadeStats } from './cascade-stats.js';
  * ```
  */
 export function formatStageReports(reports: readonly StageReport[]): string {
-  return formatTable(
+  const table = formatTable(
     ['stage', 'kind', 'in', 'out', 'pairs', 'skipped', 'batches', 'ms', 'pairs/s', 'stop'],
     reports.map((report) =>
       report.kind === 'score'
@@ -41,6 +42,12 @@ export function formatStageReports(reports: readonly StageReport[]): string {
           ],
     ),
   );
+  const breakdowns = reports.flatMap((report) =>
+    report.kind === 'score' && report.inference
+      ? [`${report.stageId}: ${formatInferenceTimings(report.inference)}`]
+      : [],
+  );
+  return breakdowns.length > 0 ? `${table}\n${breakdowns.join('\n')}` : table;
 }
 
 /**

@@ -1,4 +1,11 @@
-import { raceAbort, StageError, startTimer } from '@sieve/core';
+import {
+  addInferenceTimings,
+  createInferenceTimings,
+  type InferenceTimings,
+  raceAbort,
+  StageError,
+  startTimer,
+} from '@sieve/core';
 import type { CallControl } from './call-control.js';
 import type { EventHub } from './cascade-events.js';
 import type { ScoringReport } from './cascade-result.js';
@@ -49,6 +56,7 @@ export async function runScoringStage(options: {
   let batches = 0;
   let tokens = 0;
   let tokensKnown = false;
+  let inference: InferenceTimings | undefined;
   let stopReason: ScoringReport['stopReason'] = 'complete';
 
   while (scoredCount < maxDepth) {
@@ -63,7 +71,7 @@ export async function runScoringStage(options: {
       start = end;
     }
     const waveTimer = startTimer();
-    let results: Array<{ scores: readonly number[]; tokenCounts?: readonly number[] }>;
+    let results: BatchResult[];
     try {
       results = await raceAbort(
         Promise.all(
@@ -87,6 +95,9 @@ export async function runScoringStage(options: {
       if (result.tokenCounts) {
         tokensKnown = true;
         for (const tokenCount of result.tokenCounts) tokens += tokenCount;
+      }
+      if (result.timings) {
+        inference = addInferenceTimings(inference ?? createInferenceTimings(), result.timings);
       }
       scoredCount = end;
       stats.recordBatch(stageId, waveMs);
@@ -135,9 +146,17 @@ export async function runScoringStage(options: {
     pairsPerSecond: perSecond(scoredCount, wallMs),
     stopReason,
     ...(tokensKnown ? { tokens, tokensPerSecond: perSecond(tokens, wallMs) } : {}),
+    ...(inference ? { inference } : {}),
     ...(stopReason === 'pruned' && stage.prune ? { prunedBy: stage.prune.name } : {}),
   };
   return { output, report };
+}
+
+/** What one checked `doScore` call gave. */
+interface BatchResult {
+  scores: readonly number[];
+  tokenCounts?: readonly number[];
+  timings?: InferenceTimings;
 }
 
 /** Calls the scorer on one batch and checks what it returned. */
@@ -146,7 +165,7 @@ async function scoreBatch(
   query: string,
   batch: readonly WorkingCandidate[],
   control: CallControl,
-): Promise<{ scores: readonly number[]; tokenCounts?: readonly number[] }> {
+): Promise<BatchResult> {
   const { scorer } = stage;
   const documents = batch.map((candidate) => {
     const text = candidate.document ? stage.documentText(candidate.document) : '';
@@ -191,7 +210,11 @@ async function scoreBatch(
     Array.isArray(result.tokenCounts) && result.tokenCounts.length === batch.length
       ? result.tokenCounts
       : undefined;
-  return tokenCounts ? { scores, tokenCounts } : { scores };
+  return {
+    scores,
+    ...(tokenCounts ? { tokenCounts } : {}),
+    ...(result.timings ? { timings: result.timings } : {}),
+  };
 }
 
 function skippedReport(stageId: string, modelId: string, inputCount: number): ScoringReport {

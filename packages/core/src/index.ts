@@ -34,6 +34,13 @@ export {
   type EventLoopLagSummary,
 } from './measurement/event-loop-lag-monitor.js';
 export {
+  addInferenceTimings,
+  createInferenceTimings,
+  formatInferenceTimings,
+  type InferenceTimings,
+  inferenceTimingPhases,
+} from './measurement/inference-timings.js';
+export {
   createLatencyHistogram,
   type LatencyHistogram,
   type LatencyHistogramSettings,

@@ -18,6 +18,7 @@ export {
   type EncodedRow,
   type ModelPipeline,
   type ModelTaskDefinition,
+  type RowsOutput,
   type RunRowsOptions,
 } from './pipeline/create-model-pipeline.js';
 export {
@@ -34,6 +35,11 @@ export {
   loadOnnxRuntime,
   type OnnxRuntime,
 } from './runtime/onnx-runtime.js';
+export {
+  type LoadedTokenizer,
+  loadTokenizer,
+  type TokenizerSource,
+} from './tokenizer/load-tokenizer.js';
 export {
   createTokenCache,
   sharedTokenCache,

@@ -57,6 +57,27 @@ describe.each([
     expect(scorer.usesTokenTypes).toBe(name === 'tiny-bert-cross-encoder');
     expect(scorer.maxLength).toBe(64);
   });
+
+  it('reports where the time went: one entry per batch, the rows, padded tokens and phases', async () => {
+    const documents = golden(name)
+      .pairs.slice(0, 12)
+      .map((pair, index) => ({ id: String(index), text: pair.document }));
+    const { timings, tokenCounts } = await scorer.doScore({ query: 'a query', documents });
+    expect(timings).toBeDefined();
+    expect(timings!.rows).toBe(12);
+    expect(timings!.batches).toBeGreaterThanOrEqual(1);
+    // Padding only adds: the computed tokens cover the real ones.
+    const real = tokenCounts!.reduce((sum, count) => sum + count, 0);
+    expect(timings!.paddedTokens).toBeGreaterThanOrEqual(real);
+    expect(timings!.runMs).toBeGreaterThan(0);
+    for (const value of Object.values(timings!)) {
+      expect(Number.isFinite(value) && value >= 0).toBe(true);
+    }
+    if (execution === 'same-thread') {
+      expect(timings!.transferMs).toBe(0);
+      expect(timings!.returnMs).toBe(0);
+    }
+  });
 });
 
 describe('cross-encoder batching', () => {

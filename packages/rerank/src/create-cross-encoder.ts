@@ -8,6 +8,7 @@ import {
   type ScorerV1,
   type ScorerV1CallOptions,
   type ScorerV1Result,
+  startTimer,
 } from '@sieve/core';
 import {
   checkModelSettings,
@@ -126,16 +127,20 @@ export async function createCrossEncoder(settings: CrossEncoderSettings): Promis
   const { tokenizer, maxLength } = pipeline;
   const { deterministic, activation } = resolved;
 
-  /** Scores (query ids, document ids) pairs in planned batches; scores keep the input order. */
+  /**
+   * Scores (query ids, document ids) pairs in planned batches; scores keep the input order.
+   * `tokenizeMs`: what encoding the texts took, reported with the batches' timings.
+   */
   const scoreEncoded = async (
     pairs: ReadonlyArray<readonly [Int32Array, Int32Array]>,
+    tokenizeMs: number,
     abortSignal: AbortSignal | undefined,
   ): Promise<ScorerV1Result> => {
     // Pair length after longest_first truncation: the whole pair, capped at maxLength.
     const lengths = pairs.map(([queryIds, ids]) =>
       Math.min(queryIds.length + ids.length + 3, maxLength),
     );
-    const logits = await pipeline.runRows({
+    const { values: logits, timings } = await pipeline.runRows({
       lengths,
       encodeRow: (index) => {
         const [queryIds, ids] = pairs[index]!;
@@ -148,7 +153,8 @@ export async function createCrossEncoder(settings: CrossEncoderSettings): Promis
     const scores = Array.from(logits, (logit) =>
       activation === 'sigmoid' ? 1 / (1 + Math.exp(-logit)) : logit,
     );
-    return { scores, tokenCounts: lengths };
+    timings.tokenizeMs = tokenizeMs;
+    return { scores, tokenCounts: lengths, timings };
   };
 
   return {
@@ -165,6 +171,7 @@ export async function createCrossEncoder(settings: CrossEncoderSettings): Promis
       pipeline.assertUsable(abortSignal);
       assertQuery(query, component);
       assertDocuments(documents, component);
+      const tokenize = startTimer();
       const queryIds = pipeline.encode(query);
       const documentIds = await pipeline.encodeAll(
         documents.map((document) => document.text),
@@ -172,6 +179,7 @@ export async function createCrossEncoder(settings: CrossEncoderSettings): Promis
       );
       return scoreEncoded(
         documentIds.map((ids) => [queryIds, ids] as const),
+        tokenize(),
         abortSignal,
       );
     },
@@ -194,6 +202,7 @@ export async function createCrossEncoder(settings: CrossEncoderSettings): Promis
         }
         assertQuery(pair.query, component);
       });
+      const tokenize = startTimer();
       const queryIds = await pipeline.encodeAll(
         pairs.map((pair) => pair.query),
         abortSignal,
@@ -204,6 +213,7 @@ export async function createCrossEncoder(settings: CrossEncoderSettings): Promis
       );
       return scoreEncoded(
         documentIds.map((ids, index) => [queryIds[index]!, ids] as const),
+        tokenize(),
         abortSignal,
       );
     },

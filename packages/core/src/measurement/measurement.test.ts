@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { createEventLoopLagMonitor } from './event-loop-lag-monitor.js';
+import {
+  addInferenceTimings,
+  createInferenceTimings,
+  formatInferenceTimings,
+} from './inference-timings.js';
 import { createLatencyHistogram } from './latency-histogram.js';
 import { createResourceSampler } from './resource-sampler.js';
 import { startTimer } from './timer.js';
@@ -101,5 +106,24 @@ describe('event-loop lag monitor', () => {
     const lag = monitor.stop();
     expect(lag.max).toBeGreaterThan(1100);
     expect(lag.p99).toBeGreaterThan(250);
+  });
+});
+
+describe('inference timings', () => {
+  it('adds up in place and formats per-batch means', () => {
+    const total = createInferenceTimings();
+    const batch = { ...createInferenceTimings(), batches: 1, rows: 4, paddedTokens: 400, runMs: 8 };
+    addInferenceTimings(total, batch);
+    addInferenceTimings(total, { ...batch, runMs: 12, tokenizeMs: 2 });
+    expect(total).toMatchObject({
+      batches: 2,
+      rows: 8,
+      paddedTokens: 800,
+      runMs: 20,
+      tokenizeMs: 2,
+    });
+    expect(formatInferenceTimings(total)).toBe(
+      '2 batches of 4.0 rows (100 padded tokens/row), per batch: tokenize 1.00 ms, pack 0.00, queue 0.00, transfer 0.00, feed 0.00, run 10.00, return 0.00',
+    );
   });
 });

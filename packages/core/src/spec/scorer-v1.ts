@@ -1,3 +1,4 @@
+import type { InferenceTimings } from '../measurement/inference-timings.js';
 /** A document as a scorer sees it. */
 export interface ScorerV1Document {
   /** The document id. */
@@ -25,6 +26,11 @@ export interface ScorerV1Result {
    * scorer knows them. Lets the cascade report tokens per second.
    */
   tokenCounts?: readonly number[];
+  /**
+   * Where the call's time went (tokenize, pack, transfer, feed, run, return), summed over its
+   * batches, when the scorer measures it. The cascade adds it up per stage.
+   */
+  timings?: InferenceTimings;
 }
 
 /**

@@ -145,7 +145,7 @@ export async function createOnnxEmbedder(
       const rows = (await pipeline.encodeAll(texts, abortSignal)).map((ids) =>
         tokenizer.encodeSingle(ids, maxLength),
       );
-      const vectors = await pipeline.runRows({
+      const { values: vectors } = await pipeline.runRows({
         lengths: rows.map((ids) => ids.length),
         encodeRow: (index) => ({ inputIds: rows[index]! }),
         width: dimensions,

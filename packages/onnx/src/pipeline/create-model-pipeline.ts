@@ -1,9 +1,19 @@
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
-import { InvalidConfigError, StageError } from '@sieve/core';
+import {
+  createInferenceTimings,
+  type InferenceTimings,
+  InvalidConfigError,
+  StageError,
+} from '@sieve/core';
 import { planBatches } from '../batching/plan-batches.js';
 import { type ResolvedModel, resolveModel } from '../model/resolve-model.js';
 import { createExecutor } from '../runtime/create-executor.js';
-import { type EngineTask, type PackedBatch, packBatch } from '../runtime/inference-engine.js';
+import {
+  type BatchRun,
+  type EngineTask,
+  type PackedBatch,
+  packBatch,
+} from '../runtime/inference-engine.js';
 import { loadTokenizer } from '../tokenizer/load-tokenizer.js';
 import { resolveTokenCache } from '../tokenizer/token-cache.js';
 import type { EncodedPair, WordPieceTokenizer } from '../tokenizer/word-piece-tokenizer.js';
@@ -50,6 +60,14 @@ export interface RunRowsOptions {
   abortSignal?: AbortSignal;
 }
 
+/** What {@link ModelPipeline.runRows} returns. */
+export interface RowsOutput {
+  /** Every row's output values in input order (`lengths.length x width`). */
+  values: Float32Array;
+  /** Where the batches' time went (`tokenizeMs` is 0: the task tokenizes). */
+  timings: InferenceTimings;
+}
+
 /**
  * A model loaded on the runtime: resolved files, tokenizer, token cache and executor. Tasks build
  * on it: they encode their inputs and read rows back, the pipeline does the rest.
@@ -75,10 +93,10 @@ export interface ModelPipeline {
   encodeAll(texts: readonly string[], abortSignal: AbortSignal | undefined): Promise<Int32Array[]>;
   /**
    * Plans batches by length, packs each when a session is free, runs it, and returns every row's
-   * output values in input order (`lengths.length x width`). Failures become `StageError`;
-   * an abort rejects with the signal's reason.
+   * output values in input order (`lengths.length x width`) with the batches' timings. Failures
+   * become `StageError`; an abort rejects with the signal's reason.
    */
-  runRows(options: RunRowsOptions): Promise<Float32Array>;
+  runRows(options: RunRowsOptions): Promise<RowsOutput>;
   /** Stops workers and frees sessions; later calls throw. */
   dispose(): Promise<void>;
 }
@@ -203,6 +221,7 @@ export async function createModelPipeline(
             sortByLength: settings.sortByLength,
           });
       const output = new Float32Array(lengths.length * width);
+      const timings = createInferenceTimings();
       await Promise.all(
         batches.map(async (indices) => {
           const prepare = (): PackedBatch =>
@@ -210,9 +229,9 @@ export async function createModelPipeline(
               indices.map((index) => encodeRow(index)),
               usesTokenTypes,
             );
-          let values: Float32Array;
+          let run: BatchRun;
           try {
-            values = await executor.run(prepare, abortSignal);
+            run = await executor.run(prepare, abortSignal);
           } catch (error) {
             if (abortSignal?.aborted) throw abortSignal.reason;
             throw new StageError({
@@ -222,12 +241,22 @@ export async function createModelPipeline(
               cause: error,
             });
           }
+          const { values } = run;
           indices.forEach((index, row) => {
             output.set(values.subarray(row * width, (row + 1) * width), index * width);
           });
+          timings.batches += 1;
+          timings.rows += indices.length;
+          timings.paddedTokens += run.paddedTokens;
+          timings.packMs += run.packMs;
+          timings.queueMs += run.queueMs;
+          timings.transferMs += run.transferMs;
+          timings.feedMs += run.feedMs;
+          timings.runMs += run.runMs;
+          timings.returnMs += run.returnMs;
         }),
       );
-      return output;
+      return { values: output, timings };
     },
     async dispose() {
       if (disposed) return;

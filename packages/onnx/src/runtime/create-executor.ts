@@ -2,6 +2,7 @@ import { availableParallelism } from 'node:os';
 import { DependencyLoadError, ModelLoadError } from '@sieve/core';
 import { createWorkerPool, WorkerInitError } from '../workers/worker-pool.js';
 import {
+  type BatchRun,
   createInferenceEngine,
   type EngineInfo,
   type EngineTask,
@@ -24,7 +25,7 @@ export interface Executor {
   readonly workers: number;
   readonly intraOpThreads: number;
   /** `prepare` runs only when the batch is about to run (so queued work holds no tensors). */
-  run(prepare: () => PackedBatch, abortSignal?: AbortSignal): Promise<Float32Array>;
+  run(prepare: () => PackedBatch, abortSignal?: AbortSignal): Promise<BatchRun>;
   release(): Promise<void>;
 }
 
@@ -142,9 +143,14 @@ async function startExecutor(
     intraOpThreads,
     info: engine.info,
     run(prepare, abortSignal) {
-      const next = tail.then(() => {
+      const queuedAt = performance.now();
+      const next = tail.then(async (): Promise<BatchRun> => {
         abortSignal?.throwIfAborted();
-        return engine.run(prepare());
+        const packStart = performance.now();
+        const batch = prepare();
+        const packMs = performance.now() - packStart;
+        const output = await engine.run(batch);
+        return { ...output, packMs, queueMs: packStart - queuedAt, transferMs: 0, returnMs: 0 };
       });
       tail = next.catch(() => undefined);
       return next;

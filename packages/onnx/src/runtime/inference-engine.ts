@@ -66,11 +66,34 @@ export interface EngineInfo {
   width?: number;
 }
 
+/** What one batch returns: its values and where the engine's time went. */
+export interface EngineOutput {
+  /** Per row, in batch order: the first logit, or the pooled embedding (rows x width values). */
+  values: Float32Array;
+  /** Building the int64 input tensors, in milliseconds. */
+  feedMs: number;
+  /** `session.run` and reading its output, in milliseconds. */
+  runMs: number;
+  /** Rows x the longest row: the tokens the session computed. */
+  paddedTokens: number;
+}
+
+/** One batch run through an executor: the engine's output and the host's view of its time. */
+export interface BatchRun extends EngineOutput {
+  /** `prepare` (rows assembled and packed), in milliseconds. */
+  packMs: number;
+  /** Waiting for a free session. */
+  queueMs: number;
+  /** Host post to worker pick-up; 0 on the same thread. */
+  transferMs: number;
+  /** Worker post to host receipt; 0 on the same thread. */
+  returnMs: number;
+}
+
 /** One ONNX session that scores packed batches of pairs. */
 export interface InferenceEngine {
   readonly info: EngineInfo;
-  /** Per row, in batch order: the first logit, or the pooled embedding (rows x width values). */
-  run(batch: PackedBatch): Promise<Float32Array>;
+  run(batch: PackedBatch): Promise<EngineOutput>;
   release(): Promise<void>;
 }
 
@@ -143,44 +166,67 @@ export async function createInferenceEngine(
   return {
     info: { provider, inputNames, outputName, usesTokenTypes },
     async run(batch) {
-      const rows = batch.lengths.length;
-      let width = 0;
-      for (const length of batch.lengths) width = Math.max(width, length);
-      const ids = new BigInt64Array(rows * width);
-      const mask = new BigInt64Array(rows * width);
-      const types = usesTokenTypes ? new BigInt64Array(rows * width) : undefined;
-      let offset = 0;
-      for (let row = 0; row < rows; row++) {
-        const length = batch.lengths[row]!;
-        const base = row * width;
-        for (let column = 0; column < length; column++) {
-          ids[base + column] = BigInt(batch.ids[offset + column]!);
-          mask[base + column] = 1n;
-          if (types && batch.typeIds)
-            types[base + column] = BigInt(batch.typeIds[offset + column]!);
-        }
-        offset += length;
-      }
-      const feeds: Record<string, Tensor> = {
-        input_ids: new ort.Tensor('int64', ids, [rows, width]),
-        attention_mask: new ort.Tensor('int64', mask, [rows, width]),
-      };
-      if (types) feeds.token_type_ids = new ort.Tensor('int64', types, [rows, width]);
+      const fed = performance.now();
+      const { feeds, rows, width } = buildFeeds(ort, batch, usesTokenTypes);
+      const started = performance.now();
       const output = (await live.run(feeds))[outputName]!;
       const data = output.data as Float32Array;
-      if (task.kind === 'embed') return pool(data, output.dims, batch.lengths, width, task);
-      const perRow = output.dims.length > 1 ? Number(output.dims[output.dims.length - 1]) : 1;
-      if (data.length !== rows * perRow) {
-        throw new GraphShapeError(
-          `output '${outputName}' has shape [${output.dims.join(', ')}] for ${rows} pairs`,
-        );
+      let values: Float32Array;
+      if (task.kind === 'embed') {
+        values = pool(data, output.dims, batch.lengths, width, task);
+      } else {
+        const perRow = output.dims.length > 1 ? Number(output.dims[output.dims.length - 1]) : 1;
+        if (data.length !== rows * perRow) {
+          throw new GraphShapeError(
+            `output '${outputName}' has shape [${output.dims.join(', ')}] for ${rows} pairs`,
+          );
+        }
+        values = new Float32Array(rows);
+        for (let row = 0; row < rows; row++) values[row] = data[row * perRow]!;
       }
-      const scores = new Float32Array(rows);
-      for (let row = 0; row < rows; row++) scores[row] = data[row * perRow]!;
-      return scores;
+      return {
+        values,
+        feedMs: started - fed,
+        runMs: performance.now() - started,
+        paddedTokens: rows * width,
+      };
     },
     release: () => live.release(),
   };
+}
+
+/**
+ * The session's inputs from a packed batch: `input_ids`, `attention_mask` and (when the graph
+ * takes them) `token_type_ids`, int64, padded with zeros to the longest row.
+ */
+function buildFeeds(
+  ort: OnnxRuntime,
+  batch: PackedBatch,
+  usesTokenTypes: boolean,
+): { feeds: Record<string, Tensor>; rows: number; width: number } {
+  const rows = batch.lengths.length;
+  let width = 0;
+  for (const length of batch.lengths) width = Math.max(width, length);
+  const ids = new BigInt64Array(rows * width);
+  const mask = new BigInt64Array(rows * width);
+  const types = usesTokenTypes ? new BigInt64Array(rows * width) : undefined;
+  let offset = 0;
+  for (let row = 0; row < rows; row++) {
+    const length = batch.lengths[row]!;
+    const base = row * width;
+    for (let column = 0; column < length; column++) {
+      ids[base + column] = BigInt(batch.ids[offset + column]!);
+      mask[base + column] = 1n;
+      if (types && batch.typeIds) types[base + column] = BigInt(batch.typeIds[offset + column]!);
+    }
+    offset += length;
+  }
+  const feeds: Record<string, Tensor> = {
+    input_ids: new ort.Tensor('int64', ids, [rows, width]),
+    attention_mask: new ort.Tensor('int64', mask, [rows, width]),
+  };
+  if (types) feeds.token_type_ids = new ort.Tensor('int64', types, [rows, width]);
+  return { feeds, rows, width };
 }
 
 /** Mean (over real tokens) or CLS pooling of `[rows, width, hidden]`, then optional L2 norm. */

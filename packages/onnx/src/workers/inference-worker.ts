@@ -2,7 +2,12 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { createInferenceEngine, GraphShapeError } from '../runtime/inference-engine.js';
 import { loadOnnxRuntime } from '../runtime/onnx-runtime.js';
-import type { WorkerInit, WorkerRequest, WorkerResponse } from './worker-protocol.js';
+import {
+  absoluteNow,
+  type WorkerInit,
+  type WorkerRequest,
+  type WorkerResponse,
+} from './worker-protocol.js';
 
 const port = parentPort;
 if (!port) throw new Error('inference-worker must run in a worker thread');
@@ -20,9 +25,22 @@ try {
       port.close();
       return;
     }
+    const receivedAt = absoluteNow();
     try {
-      const scores = await engine.run(request.batch);
-      send({ type: 'result', id: request.id, scores }, [scores.buffer as ArrayBuffer]);
+      const { values, feedMs, runMs, paddedTokens } = await engine.run(request.batch);
+      send(
+        {
+          type: 'result',
+          id: request.id,
+          scores: values,
+          receivedAt,
+          sentAt: absoluteNow(),
+          feedMs,
+          runMs,
+          paddedTokens,
+        },
+        [values.buffer as ArrayBuffer],
+      );
     } catch (error) {
       send({ type: 'error', id: request.id, message: (error as Error).message });
     }

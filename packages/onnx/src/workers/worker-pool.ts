@@ -1,6 +1,11 @@
 import { Worker } from 'node:worker_threads';
-import type { EngineInfo, PackedBatch } from '../runtime/inference-engine.js';
-import type { WorkerInit, WorkerRequest, WorkerResponse } from './worker-protocol.js';
+import type { BatchRun, EngineInfo, PackedBatch } from '../runtime/inference-engine.js';
+import {
+  absoluteNow,
+  type WorkerInit,
+  type WorkerRequest,
+  type WorkerResponse,
+} from './worker-protocol.js';
 
 /** A failure reported by a worker while starting (session creation). */
 export class WorkerInitError extends Error {
@@ -20,21 +25,30 @@ export interface WorkerPool {
    * Runs a batch on the next free worker. `prepare` is called only when a worker is free, so
    * queued work holds no encoded tensors (back-pressure: callers that outrun the pool wait).
    */
-  run(prepare: () => PackedBatch, abortSignal?: AbortSignal): Promise<Float32Array>;
+  run(prepare: () => PackedBatch, abortSignal?: AbortSignal): Promise<BatchRun>;
   close(): Promise<void>;
 }
 
 interface Slot {
   worker: Worker;
   busy: boolean;
-  pending?: { id: number; resolve: (scores: Float32Array) => void; reject: (error: Error) => void };
+  pending?: {
+    id: number;
+    resolve: (run: BatchRun) => void;
+    reject: (error: Error) => void;
+    /** When the task was queued, packing started and ended, and the batch was posted. */
+    queuedAt: number;
+    packMs: number;
+    postedAt: number;
+  };
 }
 
 interface QueuedTask {
   prepare: () => PackedBatch;
-  resolve: (scores: Float32Array) => void;
+  resolve: (run: BatchRun) => void;
   reject: (error: unknown) => void;
   abortSignal: AbortSignal | undefined;
+  queuedAt: number;
 }
 
 /**
@@ -95,8 +109,20 @@ export async function createWorkerPool(size: number, init: WorkerInit): Promise<
     slot.pending = undefined;
     slot.busy = false;
     slot.worker.unref();
-    if (response.type === 'result') pending.resolve(response.scores);
-    else pending.reject(new Error(response.message));
+    if (response.type === 'result') {
+      const receivedAt = absoluteNow();
+      pending.resolve({
+        values: response.scores,
+        feedMs: response.feedMs,
+        runMs: response.runMs,
+        paddedTokens: response.paddedTokens,
+        packMs: pending.packMs,
+        queueMs: pending.postedAt - pending.packMs - pending.queuedAt,
+        // Clocks of two threads: clamp the (sub-millisecond) skew.
+        transferMs: Math.max(0, response.receivedAt - pending.postedAt),
+        returnMs: Math.max(0, receivedAt - response.sentAt),
+      });
+    } else pending.reject(new Error(response.message));
     dispatch();
   };
 
@@ -126,23 +152,32 @@ export async function createWorkerPool(size: number, init: WorkerInit): Promise<
       }
       if (!task) return;
       let batch: PackedBatch;
+      const packStart = absoluteNow();
       try {
         batch = task.prepare();
       } catch (error) {
         task.reject(error);
         continue;
       }
+      const postedAt = absoluteNow();
       const id = nextId++;
       slot.busy = true;
       slot.worker.ref();
-      slot.pending = { id, resolve: task.resolve, reject: task.reject };
+      slot.pending = {
+        id,
+        resolve: task.resolve,
+        reject: task.reject,
+        queuedAt: task.queuedAt,
+        packMs: postedAt - packStart,
+        postedAt,
+      };
       const transfer = [
         batch.ids.buffer,
         batch.lengths.buffer,
         ...(batch.typeIds ? [batch.typeIds.buffer] : []),
       ];
       slot.worker.postMessage(
-        { type: 'run', id, batch } satisfies WorkerRequest,
+        { type: 'run', id, batch, postedAt } satisfies WorkerRequest,
         transfer as ArrayBuffer[],
       );
     }
@@ -170,7 +205,7 @@ export async function createWorkerPool(size: number, init: WorkerInit): Promise<
       if (closed) return Promise.reject(new Error('the worker pool is closed'));
       if (abortSignal?.aborted) return Promise.reject(abortSignal.reason);
       return new Promise((resolve, reject) => {
-        queue.push({ prepare, resolve, reject, abortSignal });
+        queue.push({ prepare, resolve, reject, abortSignal, queuedAt: absoluteNow() });
         dispatch();
       });
     },
