@@ -2,7 +2,8 @@ import type { RerankStrategy } from '../results/rerank-strategy.js';
 
 /**
  * The study's strategies (row-wise, batches of 32/64/128, async, four instances, batch plus
- * concurrency, thread tuning), then int8, length bucketing, Sieve's defaults and the peers.
+ * concurrency, thread tuning), then int8, length bucketing, Sieve's defaults and the peers
+ * (Transformers.js, sentence-transformers on PyTorch and on ONNX Runtime).
  */
 export function rerankStrategies(cores: number): RerankStrategy[] {
   const naive = {
@@ -133,6 +134,19 @@ export function rerankStrategies(cores: number): RerankStrategy[] {
       runtime: 'sentence-transformers',
       calls: 'all-pairs',
       batchSize: 32,
+      backend: 'torch',
     },
+    ...(['fp32', 'int8'] as const).map(
+      (dtype): RerankStrategy => ({
+        ...naive,
+        id: `sentence-transformers-onnx-${dtype}`,
+        label: `sentence-transformers CrossEncoder (ONNX ${dtype}), batch 32`,
+        runtime: 'sentence-transformers',
+        dtype,
+        calls: 'all-pairs',
+        batchSize: 32,
+        backend: 'onnx',
+      }),
+    ),
   ];
 }

@@ -20,7 +20,7 @@ import { isGeneratedModel } from '../support/generated-model.js';
 import { describeMachine, machineLine } from '../support/machine.js';
 import { operationsPerPair, shapeOf } from './flops.js';
 import { machineRoofline } from './gemm.js';
-import { findPeerPython, runPythonPeer } from './python-peer.js';
+import { findPythonPeers, peerName, runPythonPeer } from './python-peer.js';
 import { rerankStrategies } from './rerank-strategies.js';
 import { importTransformersJs, runStrategyInProcess } from './run-strategy.js';
 import { canRunInChild, runInChild } from './strategy-child.js';
@@ -115,20 +115,9 @@ export async function benchRerank(
       );
     }
   }
-  let python: string | undefined;
-  if (strategies.some((item) => item.runtime === 'sentence-transformers')) {
-    // Without the weights there is nothing to run: skip probing Pythons (each probe imports torch).
-    if (!existsSync(join(modelFolder, 'model.safetensors'))) {
-      peerProblems.set(
-        'sentence-transformers',
-        `no PyTorch weights (model.safetensors) in ${modelFolder}: regenerate with npm run models`,
-      );
-    } else {
-      const found = findPeerPython(context.root, options.python);
-      if ('python' in found) python = found.python;
-      else peerProblems.set('sentence-transformers', found.reason);
-    }
-  }
+  // sentence-transformers on PyTorch and on ONNX: a Python each (one probe covers both), or why not.
+  const pythons = findPythonPeers(strategies, context.root, modelFolder, options.python);
+  for (const [peer, found] of pythons) if ('reason' in found) peerProblems.set(peer, found.reason);
   for (const [peer, reason] of peerProblems) context.warn(`[sieve] skipping ${peer}: ${reason}`);
 
   const stamp = runStamp();
@@ -155,7 +144,7 @@ export async function benchRerank(
       const workloadRows: RerankRow[] = [];
       for (const strategy of strategies) {
         const row: RerankRow = { workload: name, strategy, status: 'ok' };
-        const problem = peerProblems.get(strategy.runtime);
+        const problem = peerProblems.get(peerName(strategy));
         if (problem) {
           row.status = 'skipped';
           row.reason = problem;
@@ -164,13 +153,15 @@ export async function benchRerank(
             const measurement =
               strategy.runtime === 'sentence-transformers'
                 ? await runPythonPeer({
-                    python: python!,
+                    python: (pythons.get(peerName(strategy)) as { python: string }).python,
                     workloadFile,
                     modelFolder,
                     batchSize:
                       strategy.batchSize === 'query' ? size.candidates : strategy.batchSize,
                     threads: strategy.threads,
                     repeats: options.repeats,
+                    backend: strategy.backend,
+                    dtype: strategy.dtype,
                   })
                 : isolate
                   ? await runInChild(strategy, workloadFile, modelFolder, options.repeats)

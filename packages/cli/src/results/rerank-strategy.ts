@@ -29,4 +29,9 @@ export interface RerankStrategy {
   sortByLength: boolean;
   /** Sieve only: padded tokens per batch. */
   maxBatchTokens?: number;
+  /**
+   * sentence-transformers only: the `CrossEncoder` backend, PyTorch on `model.safetensors` or
+   * ONNX Runtime (through optimum) on the ONNX file of `dtype`, the one Sieve runs.
+   */
+  backend?: 'torch' | 'onnx';
 }
