@@ -65,7 +65,7 @@ describe('report formatting', () => {
     const lines = text.split('\n');
     expect(lines).toHaveLength(4);
     expect(lines[3]).toBe(
-      'minilm: 2 batches of 4.0 rows (100 padded tokens/row), per batch: tokenize 0.50 ms, pack 0.10, queue 2.00, transfer 0.20, feed 0.30, run 30.00, return 0.10',
+      'minilm: 2 batches of 4.0 rows (100 padded tokens/row), per batch: tokenize 0.50 ms, pack 0.10, transfer 0.20, feed 0.30, run 30.00, return 0.10',
     );
   });
 

@@ -45,7 +45,10 @@ describe('sieve command line', () => {
     [['bogus'], /unknown command 'bogus'/],
     [['bench', 'nope'], /unknown benchmark 'nope'; available: gemm, rerank/],
     [['bench', 'rerank', '--repeats', '0'], /--repeats must be a positive integer, got '0'/],
-    [['bench', 'rerank', '--workload', 'huge'], /--workload must be study, scifact or both/],
+    [
+      ['bench', 'rerank', '--workload', 'huge'],
+      /--workload must be study, scifact, passages, .* or sweep \(or a comma list\), got 'huge'/,
+    ],
     [['eval', '--reranker-dtype', 'int4'], /--reranker-dtype must be fp32, int8 or fp16/],
     [['eval', 'extra'], /unexpected arguments: extra/],
     [

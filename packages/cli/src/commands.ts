@@ -7,7 +7,7 @@ import { type Dtype, dtypes } from '@sieve/onnx';
 import { benchDense } from './bench/dense.js';
 import { benchGemm } from './bench/gemm.js';
 import { benchInt8 } from './bench/int8.js';
-import { benchRerank, rerankWorkloads } from './bench/rerank.js';
+import { benchRerank, rerankWorkloads, sweepWorkloads } from './bench/rerank.js';
 import { runDemo } from './demo.js';
 import { defaultEvalShape, defaultSweep } from './evaluate/cascade-shape.js';
 import { type EvaluationOptions, runEvaluation } from './evaluate/run-evaluation.js';
@@ -223,8 +223,9 @@ const gemmFlags = { models: flag.models, results: flag.results, ...outputFlags }
 const rerankOwnFlags = {
   workload: {
     type: 'string',
-    value: [...workloadNames, 'both'].join('|'),
-    description: 'study (10 queries x 30 candidates), scifact (100 x 100) or both (default study)',
+    value: 'NAME,...',
+    description:
+      'study (10 queries x 30 abstracts), scifact (100 x 100), passages (100 x 30 passages, ~96 tokens per pair), sweep (pairs of 64, 128, 256 and 512 tokens: len64 ... len512), both (study and scifact); a comma list runs each (default study)',
   },
   strategies: {
     type: 'string',
@@ -238,8 +239,9 @@ const rerankOwnFlags = {
   },
   model: {
     type: 'string',
-    value: 'NAME',
-    description: 'model folder under --models (default ms-marco-MiniLM-L-6-v2)',
+    value: 'NAME,...',
+    description:
+      'model folder under --models (default ms-marco-MiniLM-L-6-v2); a comma list measures each in turn on every workload, with the speed ratio to the first (e.g. ms-marco-MiniLM-L-6-v2,ms-marco-TinyBERT-L-2-v2)',
   },
   python: {
     type: 'string',
@@ -252,27 +254,41 @@ const rerankOwnFlags = {
 const rerankFlags = { ...rerankOwnFlags, ...inputFlags, ...outputFlags } as const;
 
 function runRerank(values: FlagValues<typeof rerankFlags>, context: CliContext) {
-  const workload = values.workload ?? 'study';
-  if (workload !== 'both' && !(workloadNames as string[]).includes(workload)) {
-    throw usageError(
-      `--workload must be ${either([...workloadNames, 'both'])}, got '${workload}'`,
-      { name: 'bench rerank' },
-    );
-  }
+  const aliases: Record<string, RerankWorkloadName[]> = {
+    both: ['study', 'scifact'],
+    sweep: sweepWorkloads,
+  };
+  const known = [...workloadNames, ...Object.keys(aliases)];
+  const workloads = commaList(values.workload ?? 'study').flatMap((name) => {
+    if (aliases[name]) return aliases[name];
+    if (!(workloadNames as string[]).includes(name)) {
+      throw usageError(`--workload must be ${either(known)} (or a comma list), got '${name}'`, {
+        name: 'bench rerank',
+      });
+    }
+    return [name as RerankWorkloadName];
+  });
+  const models = values.model === undefined ? undefined : commaList(values.model);
   return benchRerank(context, {
-    workloads: workload === 'both' ? workloadNames : [workload as RerankWorkloadName],
+    workloads: [...new Set(workloads)],
     ...optional(
       'strategies',
-      values.strategies
-        ?.split(',')
-        .map((id) => id.trim())
-        .filter(Boolean),
+      values.strategies === undefined ? undefined : commaList(values.strategies),
     ),
     repeats:
-      positiveInteger(values.repeats, 'repeats', 'bench rerank') ?? (workload === 'study' ? 3 : 1),
-    ...optional('model', values.model),
+      positiveInteger(values.repeats, 'repeats', 'bench rerank') ??
+      (workloads.includes('scifact') ? 1 : 3),
+    ...optional('models', models),
     ...optional('python', values.python),
   });
+}
+
+/** The non-empty, trimmed items of a comma list. */
+function commaList(value: string): string[] {
+  return value
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean);
 }
 
 const cascadeFlags = evaluationFlags({

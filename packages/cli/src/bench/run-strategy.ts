@@ -1,6 +1,9 @@
 import {
+  addInferenceTimings,
   createEventLoopLagMonitor,
+  createInferenceTimings,
   createResourceSampler,
+  type InferenceTimings,
   type ResourceUsageSummary,
 } from '@sieve/core';
 import { createCrossEncoder } from '@sieve/rerank';
@@ -8,8 +11,12 @@ import type { RerankStrategy } from '../results/rerank-strategy.js';
 import type { StrategyMeasurement } from '../results/strategy-measurement.js';
 import type { RerankWorkload } from './workload.js';
 
-/** Scores a workload once; returns scores in workload order and the token count. */
-type ScoreWorkload = () => Promise<{ scores: number[]; tokenCounts: number[] }>;
+/** Scores a workload once; returns scores in workload order, token counts and timings. */
+type ScoreWorkload = () => Promise<{
+  scores: number[];
+  tokenCounts: number[];
+  timings?: InferenceTimings;
+}>;
 
 /** Where the model files are. */
 export interface StrategyModel {
@@ -39,6 +46,7 @@ export async function runStrategyInProcess(
       lag: { p99: number; max: number };
       scores: number[];
       tokenCounts: number[];
+      timings?: InferenceTimings;
     }> = [];
     for (let repeat = 0; repeat < repeats; repeat++) {
       const sampler = createResourceSampler({ intervalMs: 50 });
@@ -46,11 +54,18 @@ export async function runStrategyInProcess(
       sampler.start();
       lag.start();
       const started = performance.now();
-      const { scores, tokenCounts } = await runner.score();
+      const { scores, tokenCounts, timings } = await runner.score();
       const seconds = (performance.now() - started) / 1000;
       const loop = lag.stop();
       const usage = sampler.stop();
-      measured.push({ seconds, usage, lag: loop, scores, tokenCounts });
+      measured.push({
+        seconds,
+        usage,
+        lag: loop,
+        scores,
+        tokenCounts,
+        ...(timings ? { timings } : {}),
+      });
     }
     const ordered = [...measured].sort((a, b) => a.seconds - b.seconds);
     const median = ordered[Math.floor((ordered.length - 1) / 2)]!;
@@ -65,6 +80,7 @@ export async function runStrategyInProcess(
       peakRssBytes: Math.max(...measured.map((item) => item.usage.peakRssBytes)),
       loopLagP99Ms: median.lag.p99,
       loopLagMaxMs: median.lag.max,
+      ...(median.timings ? { timings: median.timings } : {}),
       scores: measured.at(-1)!.scores,
     };
   } finally {
@@ -101,7 +117,11 @@ async function sieveRunner(
   const perQuery = (item: RerankWorkload) =>
     scorer.doScore({ query: item.query, documents: item.documents });
   const score: ScoreWorkload = async () => {
-    let results: Array<{ scores: readonly number[]; tokenCounts?: readonly number[] }>;
+    let results: Array<{
+      scores: readonly number[];
+      tokenCounts?: readonly number[];
+      timings?: InferenceTimings;
+    }>;
     if (strategy.calls === 'all-pairs') {
       results = [await scorer.scorePairs({ pairs: allPairs })];
     } else if (strategy.calls === 'concurrent-queries') {
@@ -110,9 +130,12 @@ async function sieveRunner(
       results = [];
       for (const item of workload) results.push(await perQuery(item));
     }
+    const timings = createInferenceTimings();
+    for (const result of results) if (result.timings) addInferenceTimings(timings, result.timings);
     return {
       scores: results.flatMap((result) => result.scores),
       tokenCounts: results.flatMap((result) => result.tokenCounts ?? []),
+      timings,
     };
   };
   return {

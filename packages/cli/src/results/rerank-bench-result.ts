@@ -3,12 +3,24 @@ import type { Roofline } from './gemm-result.js';
 import type { RerankStrategy } from './rerank-strategy.js';
 import type { StrategyMeasurement } from './strategy-measurement.js';
 
-/** The workloads of `sieve bench rerank`: the study's 10 x 30, and 100 x 100 SciFact test pairs. */
-export type RerankWorkloadName = 'study' | 'scifact';
+/**
+ * The workloads of `sieve bench rerank`: the study's 10 x 30, 100 x 100 SciFact test pairs,
+ * 100 x 30 passages (~96 tokens per pair), and the length sweep's pairs of 64 to 512 tokens.
+ */
+export type RerankWorkloadName =
+  | 'study'
+  | 'scifact'
+  | 'passages'
+  | 'len64'
+  | 'len128'
+  | 'len256'
+  | 'len512';
 
 /** One row of the rerank table: one strategy on one workload. */
 export interface RerankRow {
   workload: RerankWorkloadName;
+  /** The model folder's name (absent in results saved before several models could run). */
+  model?: string;
   strategy: RerankStrategy;
   status: 'ok' | 'skipped' | 'failed';
   /** Why it was skipped or failed. */
@@ -30,8 +42,10 @@ export interface RerankBenchResult {
   benchmark: 'rerank';
   machine: MachineInfo;
   roofline: Roofline | null;
-  /** The model folder. */
+  /** The (first) model folder. */
   model: string;
+  /** Every model folder measured, in order (absent in older results: `model` alone). */
+  models?: string[];
   /** Mean tokens per pair after truncation (null when no Sieve strategy ran to count them). */
   workloads: Array<{
     name: RerankWorkloadName;

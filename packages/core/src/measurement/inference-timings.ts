@@ -75,8 +75,9 @@ const phaseLabels: Record<(typeof inferenceTimingPhases)[number], string> = {
 };
 
 /**
- * One line of per-batch means: `12 batches of 8.3 rows (96 padded tokens/row): tokenize 0.41 ms,
- * pack 0.05, queue 3.1, transfer 0.12, feed 0.30, run 41.2, return 0.08`.
+ * One line of per-batch means of the costs (queueing is waiting, not work, and left out):
+ * `12 batches of 8.3 rows (96 padded tokens/row), per batch: tokenize 0.41 ms, pack 0.05,
+ * transfer 0.12, feed 0.30, run 41.2, return 0.08`.
  *
  * @example
  * ```ts
@@ -85,10 +86,12 @@ const phaseLabels: Record<(typeof inferenceTimingPhases)[number], string> = {
  */
 export function formatInferenceTimings(timings: Readonly<InferenceTimings>): string {
   const batches = Math.max(1, timings.batches);
-  const phases = inferenceTimingPhases.map(
-    (phase, index) =>
-      `${phaseLabels[phase]} ${(timings[phase] / batches).toFixed(2)}${index === 0 ? ' ms' : ''}`,
-  );
+  const phases = inferenceTimingPhases
+    .filter((phase) => phase !== 'queueMs')
+    .map(
+      (phase, index) =>
+        `${phaseLabels[phase]} ${(timings[phase] / batches).toFixed(2)}${index === 0 ? ' ms' : ''}`,
+    );
   const rows = timings.rows / batches;
   const width = timings.rows > 0 ? timings.paddedTokens / timings.rows : 0;
   return `${timings.batches} batches of ${rows.toFixed(1)} rows (${width.toFixed(0)} padded tokens/row), per batch: ${phases.join(', ')}`;

@@ -123,7 +123,7 @@ describe('inference timings', () => {
       tokenizeMs: 2,
     });
     expect(formatInferenceTimings(total)).toBe(
-      '2 batches of 4.0 rows (100 padded tokens/row), per batch: tokenize 1.00 ms, pack 0.00, queue 0.00, transfer 0.00, feed 0.00, run 10.00, return 0.00',
+      '2 batches of 4.0 rows (100 padded tokens/row), per batch: tokenize 1.00 ms, pack 0.00, transfer 0.00, feed 0.00, run 10.00, return 0.00',
     );
   });
 });
