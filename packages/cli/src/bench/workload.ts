@@ -1,4 +1,4 @@
-import type { ScorerV1Document } from '@sieve/core';
+import type { ScorerV1Document, SieveDocument } from '@sieve/core';
 import { loadTokenizer } from '@sieve/onnx';
 import { createBm25Retriever, documentContents, loadBeirDataset } from '@sieve/retrieval';
 import { splitIntoPassages } from './passages.js';
@@ -20,11 +20,20 @@ export async function beirWorkload(
   split = 'test',
 ): Promise<RerankWorkload[]> {
   const { corpus, queries } = await loadBeirDataset(datasetDir, split);
+  return bm25Workload(corpus, [...queries.values()].slice(0, queryCount), topK);
+}
+
+/** Each query with its BM25 top-`topK` of `documents`, as the scorer reads them (title + text). */
+async function bm25Workload(
+  documents: readonly SieveDocument[],
+  queries: readonly string[],
+  topK: number,
+): Promise<RerankWorkload[]> {
   const bm25 = createBm25Retriever();
-  bm25.add(corpus);
-  const byId = new Map(corpus.map((document) => [document.id, document]));
+  bm25.add(documents);
+  const byId = new Map(documents.map((document) => [document.id, document]));
   const workload: RerankWorkload[] = [];
-  for (const query of [...queries.values()].slice(0, queryCount)) {
+  for (const query of queries) {
     const candidates = await bm25.doRetrieve({ query, topK });
     workload.push({
       query,
@@ -60,18 +69,7 @@ export async function passageWorkload(
     countTokens: (text) => tokenizer.encodeText(text).length,
     maxTokens: passageMaxTokens,
   });
-  const bm25 = createBm25Retriever();
-  bm25.add(passages);
-  const byId = new Map(passages.map((passage) => [passage.id, passage]));
-  const workload: RerankWorkload[] = [];
-  for (const query of [...queries.values()].slice(0, queryCount)) {
-    const candidates = await bm25.doRetrieve({ query, topK });
-    workload.push({
-      query,
-      documents: candidates.map(({ id }) => ({ id, text: byId.get(id)!.text })),
-    });
-  }
-  return workload;
+  return bm25Workload(passages, [...queries.values()].slice(0, queryCount), topK);
 }
 
 /**
