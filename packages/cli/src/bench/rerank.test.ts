@@ -89,6 +89,45 @@ describe('sieve bench rerank (tiny models, in process)', () => {
     expect(table).toMatch(/sentence-transformers\s+skipped/);
   }, 120_000);
 
+  it('measures several models on each workload: rows by model, breakdowns, speed ratio, the sweep table', async () => {
+    const context = testContext();
+    fixtureModels(context.modelsDir, {
+      tiny: 'tiny-bert-no-token-types',
+      other: 'tiny-bert-cross-encoder',
+    });
+    const result = await benchRerank(context, {
+      workloads: ['len64', 'len128'],
+      workloadData: { len64: workload, len128: workload },
+      strategies: ['sieve-fp32', 'length-buckets'],
+      repeats: 1,
+      models: ['tiny', 'other'],
+      isolate: false,
+    });
+    expect(result.models?.map((folder) => folder.split('/').pop())).toEqual(['tiny', 'other']);
+    expect(result.rows.map((row) => `${row.workload}/${row.model}/${row.strategy.id}`)).toEqual([
+      'len64/tiny/length-buckets',
+      'len64/tiny/sieve-fp32',
+      'len64/other/length-buckets',
+      'len64/other/sieve-fp32',
+      'len128/tiny/length-buckets',
+      'len128/tiny/sieve-fp32',
+      'len128/other/length-buckets',
+      'len128/other/sieve-fp32',
+    ]);
+    for (const row of result.rows) {
+      expect(row.status, row.reason).toBe('ok');
+      expect(row.measurement!.timings!.rows).toBe(36);
+    }
+    const output = context.lines.join('\n');
+    expect(output).toMatch(/pair tokens: mean \d+/);
+    expect(output).toMatch(/tokenizer, one thread, 36 pairs: Sieve [\d,]+ pairs\/s cold/);
+    expect(output).toMatch(/sieve-fp32: \d+ batches of [\d.]+ rows .* per batch: tokenize/);
+    expect(output).toMatch(/^other \(.*\) = [\d.]+x tiny \(.*\), Sieve's best of each$/m);
+    expect(output).toMatch(
+      /length sweep[\s\S]*64 tokens\s+128 tokens[\s\S]*other\s+length-buckets/,
+    );
+  }, 120_000);
+
   it('rejects unknown strategies and a missing model folder', async () => {
     const context = testContext();
     fixtureModels(context.modelsDir, { tiny: 'tiny-bert-no-token-types' });

@@ -211,6 +211,8 @@ export async function benchRerank(
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }
+  const sweep = formatSweepTable(rows);
+  if (sweep) context.print(`\nlength sweep: pairs/s and fraction of the GEMM roofline\n${sweep}`);
   const result: RerankBenchResult = {
     benchmark: 'rerank',
     machine,
@@ -374,6 +376,47 @@ async function runStrategies(
   }
   progress.done();
   return { rows, meanTokens };
+}
+
+/**
+ * The length sweep as one table: a line per model and strategy, pairs/s and fraction of the
+ * roofline per length; undefined unless two or more sweep workloads ran.
+ */
+export function formatSweepTable(rows: readonly RerankRow[]): string | undefined {
+  const lengths = sweepWorkloads.filter((name) => rows.some((row) => row.workload === name));
+  if (lengths.length < 2) return undefined;
+  const keys = [
+    ...new Set(
+      rows
+        .filter((row) => lengths.includes(row.workload) && row.status === 'ok')
+        .map((row) => `${row.model ?? ''}\u0000${row.strategy.id}`),
+    ),
+  ];
+  return formatTable(
+    ['model', 'strategy', ...lengths.map((name) => `${name.slice(3)} tokens`)],
+    keys.map((key) => {
+      const [model, strategy] = key.split('\u0000') as [string, string];
+      return [
+        model,
+        strategy,
+        ...lengths.map((name) => {
+          const row = rows.find(
+            (item) =>
+              item.workload === name &&
+              (item.model ?? '') === model &&
+              item.strategy.id === strategy &&
+              item.status === 'ok',
+          );
+          if (!row) return '-';
+          const fraction =
+            row.fractionOfRoofline === undefined
+              ? ''
+              : ` (${(row.fractionOfRoofline * 100).toFixed(0)}%)`;
+          return `${row.pairsPerSecond!.toFixed(1)}${fraction}`;
+        }),
+      ];
+    }),
+  );
 }
 
 /** Per Sieve row that measured it: where the median pass's time went, per batch. */
