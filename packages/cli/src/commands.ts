@@ -12,6 +12,7 @@ import { runDemo } from './demo.js';
 import { defaultEvalShape, defaultSweep } from './evaluate/cascade-shape.js';
 import { type EvaluationOptions, runEvaluation } from './evaluate/run-evaluation.js';
 import { renderSavedCharts } from './render-saved-charts.js';
+import type { EvaluationWorkload } from './results/evaluation-result.js';
 import type { RerankWorkloadName } from './results/rerank-bench-result.js';
 import { type CliContext, typedFromFolder } from './support/cli-context.js';
 import {
@@ -83,6 +84,12 @@ const evaluationOwnFlags = (defaults: { queries: string; shapes: string }) =>
       type: 'string',
       value: 'NAME',
       description: 'BEIR split, qrels/NAME.tsv (default test)',
+    },
+    workload: {
+      type: 'string',
+      value: 'documents|passages',
+      description:
+        "rank the corpus's documents, or passages cut from them (up to 3 sentences, 40-90 tokens: pairs ~96 tokens, web and RAG lengths; a passage is judged as its document) (default documents)",
     },
     reference: {
       type: 'string',
@@ -180,6 +187,17 @@ function dtypeOption(value: string | undefined, name: string, command: string): 
   return value as Dtype;
 }
 
+function evaluationWorkload(
+  value: string | undefined,
+  command: string,
+): EvaluationWorkload | undefined {
+  if (value === undefined) return undefined;
+  if (value !== 'documents' && value !== 'passages') {
+    throw usageError(`--workload must be documents or passages, got '${value}'`, { name: command });
+  }
+  return value;
+}
+
 /** What `sieve eval` and `sieve bench cascade` read from their flags. */
 function evaluationOptions(
   values: FlagValues<ReturnType<typeof evaluationFlags>>,
@@ -197,6 +215,7 @@ function evaluationOptions(
             .map((shape) => shape.trim())
             .filter(Boolean),
     split: values.split ?? 'test',
+    ...optional('workload', evaluationWorkload(values.workload, command)),
     ...optional('queries', queries),
     ...optional('reference', values.reference),
     ...optional('embedder', values.embedder),

@@ -186,6 +186,35 @@ describe('sieve bench cascade / sieve eval (tiny models, 3 judged queries)', () 
     ).rejects.toThrow(/--prefilter-max-length 100: must be within 4\.\.64/);
   }, 60_000);
 
+  it('ranks passages with --workload passages: each judged as its document, lengths in the tokens of the local model', async () => {
+    const model = join(onnxFixtures, 'tiny-bert-cross-encoder');
+    const datasetDir = new URL('../__fixtures__/beir-passages/', import.meta.url).pathname;
+    const context = testContext({ modelsGiven: false, datasetDir });
+    const result = await runEvaluation(context, {
+      name: 'eval',
+      shapes: ['bm25=10,minilm=3'],
+      split: 'test',
+      workload: 'passages',
+      reranker: model,
+      rerankerDtype: 'fp32',
+    });
+    expect(result.workload).toBe('passages');
+    // 12 documents of 4-9 sentences: more passages than documents.
+    expect(result.documents).toBeGreaterThan(12);
+    expect(context.lines.join('\n')).toMatch(/3 of 3 judged queries, \d+ passages\)/);
+    // Every query's relevant document has passages, so BM25 finds some of them.
+    expect(result.shapes[0]!.retrievalRecall).toBeGreaterThan(0.5);
+    // Without a local model folder there is no tokenizer to measure passages with.
+    await expect(
+      runEvaluation(testContext({ modelsGiven: false, datasetDir }), {
+        name: 'eval',
+        shapes: ['bm25=10'],
+        split: 'test',
+        workload: 'passages',
+      }),
+    ).rejects.toThrow(/--workload passages .* needs a local model folder/);
+  }, 60_000);
+
   it('refuses a named model folder, or a --models folder, that is not there, before running', async () => {
     const context = testContext();
     fixtureModels(context.modelsDir, { 'ms-marco-TinyBERT-L-2-v2': 'tiny-bert-cross-encoder' });

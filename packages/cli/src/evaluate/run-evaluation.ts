@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { formatCascadeStats, formatPrometheus } from '@sieve/cascade';
 import {
@@ -8,13 +9,16 @@ import {
   ModelLoadError,
   type SieveDocument,
 } from '@sieve/core';
-import { createOnnxEmbedder, type OnnxEmbedder } from '@sieve/onnx';
+import { createOnnxEmbedder, loadTokenizer, type OnnxEmbedder } from '@sieve/onnx';
 import { createBm25Retriever, createHybridRetriever, loadBeirDataset } from '@sieve/retrieval';
 import { machineRoofline } from '../bench/gemm.js';
+import { passageQrels, splitIntoPassages } from '../bench/passages.js';
+import { passageMaxTokens } from '../bench/workload.js';
 import { evaluationCharts } from '../charts/evaluation-charts.js';
 import { paretoFrontier } from '../charts/frontier.js';
 import {
   type EvaluationResult,
+  type EvaluationWorkload,
   randomWeightsNote,
   type SavedShapeEvaluation,
   type ShapeEvaluation,
@@ -54,10 +58,46 @@ export interface EvaluationOptions extends EvaluationModelOptions {
   reference?: string;
   /** The BEIR split (`qrels/<split>.tsv`), e.g. `test`. */
   split: string;
+  /**
+   * `documents`: the corpus as it is; `passages`: each text cut into passages of up to 3
+   * sentences (40-90 tokens, pairs ~96 tokens: web and RAG lengths), each passage judged as its
+   * document. @default 'documents'
+   */
+  workload?: EvaluationWorkload;
   /** First N judged queries; all when undefined. */
   queries?: number;
   /** Also save the Prometheus exposition of each shape's stats. @default false */
   prometheus?: boolean;
+}
+
+/**
+ * The dataset of a run: as it is, or cut into passages with the tokenizer of the first local model
+ * folder among the reranker, the prefilter and the embedder (the lengths are in its tokens).
+ */
+async function loadEvaluationDataset(
+  context: CliContext,
+  options: EvaluationOptions,
+  models: Pick<EvaluationModels, 'reranker' | 'prefilter' | 'embedder'>,
+): Promise<Awaited<ReturnType<typeof loadBeirDataset>>> {
+  const dataset = await loadBeirDataset(context.datasetDir, options.split);
+  if (options.workload !== 'passages') return dataset;
+  const folder = [models.reranker, models.prefilter, models.embedder].find(
+    (model): model is string => model !== null && existsSync(join(model, 'config.json')),
+  );
+  if (!folder) {
+    throw new InvalidArgumentError({
+      component: 'cli',
+      argument: 'workload',
+      message:
+        '--workload passages measures passages in tokens and needs a local model folder for the tokenizer: pass --reranker DIR (or --models DIR with the models)',
+    });
+  }
+  const { tokenizer } = await loadTokenizer({ modelId: folder, folder });
+  const corpus = splitIntoPassages(dataset.corpus, {
+    countTokens: (text) => tokenizer.encodeText(text).length,
+    maxTokens: passageMaxTokens,
+  });
+  return { ...dataset, corpus, qrels: passageQrels(dataset.qrels, corpus) };
 }
 
 /**
@@ -114,11 +154,11 @@ export async function runEvaluation(
     models.prefilter === null && models.reranker === null
       ? undefined
       : await machineRoofline(context);
-  const { corpus, queries, qrels } = await loadBeirDataset(context.datasetDir, options.split);
+  const { corpus, queries, qrels } = await loadEvaluationDataset(context, options, models);
   const judged = [...queries].filter(([id]) => (qrels.get(id)?.size ?? 0) > 0);
   const selected = judged.slice(0, options.queries ?? judged.length);
   context.print(
-    `${options.name === 'eval' ? 'evaluation' : 'cascade sweep'} on ${context.datasetDir} (${options.split}: ${selected.length} of ${judged.length} judged queries, ${corpus.length} documents); ${machineLine(machine)}`,
+    `${options.name === 'eval' ? 'evaluation' : 'cascade sweep'} on ${context.datasetDir} (${options.split}: ${selected.length} of ${judged.length} judged queries, ${corpus.length.toLocaleString('en-US')} ${options.workload === 'passages' ? 'passages' : 'documents'}); ${machineLine(machine)}`,
   );
   for (const line of describeModels(models)) context.print(line);
   if (generated) context.print(`note: ${randomWeightsNote}`);
@@ -248,6 +288,7 @@ export async function runEvaluation(
     roofline: roofline ?? null,
     dataset: context.datasetDir,
     split: options.split,
+    workload: options.workload ?? 'documents',
     documents: corpus.length,
     queries: selected.length,
     models: {

@@ -70,6 +70,9 @@ export type SavedShapeEvaluation = Omit<ShapeEvaluation, 'stats' | 'topIds'> & {
   onFrontier: boolean;
 };
 
+/** What `sieve eval` and `sieve bench cascade` rank: the corpus's documents or their passages. */
+export type EvaluationWorkload = 'documents' | 'passages';
+
 /** What `sieve eval` and `sieve bench cascade` save. */
 export interface EvaluationResult {
   benchmark: 'eval' | 'cascade';
@@ -77,6 +80,9 @@ export interface EvaluationResult {
   roofline: Roofline | null;
   dataset: string;
   split: string;
+  /** What was ranked (absent in results saved before passages: documents). */
+  workload?: EvaluationWorkload;
+  /** Documents (or passages) ranked. */
   documents: number;
   queries: number;
   /**
