@@ -99,7 +99,8 @@ describe('sieve command line', () => {
       }
       expect(help).toContain('--prefilter-max-length N');
       expect(help).toMatch(/dense=N .*hybrid=N/);
-      expect(help).not.toMatch(/--query|--workload/);
+      expect(help).not.toMatch(/--query|--strategies/);
+      expect(help).toContain('--workload documents|passages');
     },
   );
 
