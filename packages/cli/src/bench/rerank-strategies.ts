@@ -110,6 +110,9 @@ export function rerankStrategies(cores: number): RerankStrategy[] {
         maxBatchTokens: 1024,
       }),
     ),
+    // Layouts at short lengths, where a batch of 1,024 tokens is ~10 pairs: one session with all
+    // cores instead of one per core, and batches of up to 4,096 padded tokens.
+    ...layoutStrategies(cores),
     {
       ...naive,
       id: 'transformers-js-fp32',
@@ -149,4 +152,30 @@ export function rerankStrategies(cores: number): RerankStrategy[] {
       }),
     ),
   ];
+}
+
+/** Sieve int8 with other worker layouts and batch budgets (ids `sieve-int8-<workers>x<threads>[-<tokens>]`). */
+function layoutStrategies(cores: number): RerankStrategy[] {
+  const layouts = [
+    { instances: 1, threads: cores, maxBatchTokens: 1024 },
+    {
+      instances: Math.min(2, cores),
+      threads: Math.max(1, Math.floor(cores / 2)),
+      maxBatchTokens: 4096,
+    },
+    { instances: 1, threads: cores, maxBatchTokens: 4096 },
+  ];
+  return layouts.map(({ instances, threads, maxBatchTokens }) => ({
+    id: `sieve-int8-${instances}x${threads}${maxBatchTokens === 1024 ? '' : `-${maxBatchTokens}`}`,
+    label: `Sieve int8, ${instances} worker${instances > 1 ? 's' : ''} x ${threads} thread${threads > 1 ? 's' : ''}, batches <= ${maxBatchTokens.toLocaleString('en-US')} tokens`,
+    runtime: 'sieve',
+    dtype: 'int8',
+    calls: 'all-pairs',
+    execution: 'worker',
+    instances,
+    threads,
+    batchSize: maxBatchTokens / 16,
+    sortByLength: true,
+    maxBatchTokens,
+  }));
 }
