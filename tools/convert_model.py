@@ -5,14 +5,25 @@ bi-encoder) -> the ONNX layout Sieve loads (the Xenova layout of the hub):
   DST/config.json, tokenizer files (tokenizer.json / vocab.txt, tokenizer_config.json,
   special_tokens_map.json), sentence-transformers files for a bi-encoder (modules.json,
   1_Pooling/, sentence_bert_config.json), and
-  DST/onnx/model.onnx            fp32
-  DST/onnx/model_quantized.onnx  int8 (ONNX Runtime dynamic quantization, per channel)
-  DST/onnx/model_fp16.onnx       fp16 weights and activations, fp32 inputs/outputs (for GPUs)
+  DST/onnx/model.onnx                   fp32
+  DST/onnx/model_quantized.onnx         int8 (ONNX Runtime dynamic quantization, per channel)
+  DST/onnx/model_static_quantized.onnx  int8, static: activation scales calibrated in advance
+                                        (QDQ, tools/quantize_static.py), so a pair scores the same
+                                        in any batch; cross-encoders only
+  DST/onnx/model_fp16.onnx              fp16 weights and activations, fp32 inputs/outputs (for GPUs)
+
+The static int8 file needs calibration pairs like those the model will score: --calibration FILE
+(JSONL lines {"query": ..., "document": ...}, or TSV query<TAB>document; a few hundred pairs of
+realistic lengths) or --calibration DIR (a BEIR dataset: pairs from its qrels/train.tsv). Without
+the flag, ../shared/datasets/scifact (train split) is used when it exists; otherwise convert stops
+with exit 2 and says so: pass --calibration, or --no-static-int8 to skip the file. Never calibrate on
+the pairs you evaluate on.
 
 The weights are loaded as fp32 whatever dtype they are stored in. The result is checked before it
 is moved into place: the fp32 graph must reproduce PyTorch on a few pairs (max |diff| <= 1e-4),
-else nothing is written. DST is written atomically (a temporary folder beside it, then renamed);
-an existing non-empty DST is an error unless --force.
+and the static int8 graph must score those pairs alone as it scores them batched (<= 1e-4), else
+nothing is written. DST is written atomically (a temporary folder beside it, then renamed); an
+existing non-empty DST is an error unless --force.
 
 Graph fusions: ONNX Runtime's offline transformer optimizer (Attention, SkipLayerNormalization,
 BiasGelu) is NOT applied by default: measured on this project's 2-core machine it did not beat the
@@ -35,6 +46,7 @@ from pathlib import Path
 
 TOKENIZER_FILES = ["tokenizer.json", "vocab.txt", "tokenizer_config.json", "special_tokens_map.json"]
 SENTENCE_TRANSFORMERS_FILES = ["modules.json", "sentence_bert_config.json", "config_sentence_transformers.json"]
+DEFAULT_CALIBRATION = Path(__file__).resolve().parent.parent.parent / "shared/datasets/scifact"
 WEIGHT_FILES = ["model.safetensors", "model.safetensors.index.json", "pytorch_model.bin", "pytorch_model.bin.index.json"]
 
 
@@ -141,6 +153,51 @@ def max_difference(reference, actual, encoded, kind: str) -> float:
     return float(np.abs(reference - actual)[mask].max())
 
 
+def resolve_calibration(calibration: Path | None, kind: str, enabled: bool) -> tuple[list, str] | None:
+    """The static int8 file's calibration pairs and where they came from, None when the file is not
+    made (--no-static-int8, or a bi-encoder). Raises UsageProblem naming the fix."""
+    from quantize_static import beir_calibration_pairs, read_calibration_file
+
+    if not enabled or kind != "cross-encoder":
+        return None
+    if calibration is None:
+        if not DEFAULT_CALIBRATION.exists():
+            raise UsageProblem(
+                "the static int8 file (onnx/model_static_quantized.onnx) needs calibration pairs: pass "
+                "--calibration FILE (JSONL {\"query\": ..., \"document\": ...} or TSV query<TAB>document, "
+                "a few hundred pairs like those the model will score) or --calibration DIR (a BEIR dataset "
+                "with qrels/train.tsv), or --no-static-int8 to skip that file")
+        calibration = DEFAULT_CALIBRATION
+    if not calibration.exists():
+        raise UsageProblem(f"--calibration {calibration} does not exist; pass a JSONL/TSV file of pairs or a BEIR "
+                           "dataset folder, or --no-static-int8 to skip the static int8 file")
+    try:
+        if calibration.is_dir():
+            return beir_calibration_pairs(calibration, split="train"), f"{calibration} (train split)"
+        return read_calibration_file(calibration), str(calibration)
+    except (OSError, ValueError) as problem:
+        raise UsageProblem(f"--calibration: {problem}") from problem
+
+
+def calibration_length(folder: Path, limit: int) -> int:
+    """The calibration pairs' token limit: the tokenizer's model_max_length when set, within `limit`."""
+    config = folder / "tokenizer_config.json"
+    declared = json.loads(config.read_text(encoding="utf-8")).get("model_max_length") if config.exists() else None
+    return min(limit, int(declared)) if isinstance(declared, (int, float)) and declared < 100_000 else limit
+
+
+def batch_invariance(path: Path, encoded) -> float:
+    """Max |score batched - score alone| over the check pairs (each alone without padding)."""
+    import numpy as np
+
+    batched = onnx_outputs(path, encoded, "cross-encoder")
+    worst = 0.0
+    for row, length in enumerate(encoded["attention_mask"].sum(dim=1).tolist()):
+        alone = {name: tensor[row:row + 1, :length] for name, tensor in encoded.items()}
+        worst = max(worst, float(np.abs(onnx_outputs(path, alone, "cross-encoder") - batched[row]).max()))
+    return worst
+
+
 def fuse(path: Path, config: dict) -> None:
     """ONNX Runtime's transformer optimizer, in place (Attention, SkipLayerNorm, BiasGelu)."""
     from onnxruntime.transformers.optimizer import optimize_model
@@ -150,7 +207,11 @@ def fuse(path: Path, config: dict) -> None:
     optimized.save_model_to_file(str(path))
 
 
-def convert(source: Path, destination: Path, *, force: bool, fusion: bool, max_length: int | None) -> dict:
+def convert(source: Path, destination: Path, *, force: bool, fusion: bool, max_length: int | None,
+            calibration: Path | None = None, static_int8: bool = False) -> dict:
+    """Converts SOURCE into DESTINATION (see the module doc). `static_int8` also writes the static
+    int8 file, calibrated on `calibration` (or the default dataset); the command line turns it on,
+    other callers (distill.py) opt in."""
     kind, config = inspect_checkpoint(source)
     if destination.exists() and (not destination.is_dir() or any(destination.iterdir())):
         if not force:
@@ -159,12 +220,14 @@ def convert(source: Path, destination: Path, *, force: bool, fusion: bool, max_l
             raise UsageProblem(f"{destination} is (inside) the source folder; convert into another folder")
     if destination.resolve() in source.resolve().parents or destination.resolve() == source.resolve():
         raise UsageProblem(f"{destination} contains the source folder; convert into another folder")
+    calibrated = resolve_calibration(calibration, kind, static_int8)
 
     # Imported here so that bad input fails fast, before torch loads.
     import onnx
     from export_models import export_onnx
     from onnxruntime.quantization import QuantType, quantize_dynamic
     from onnxruntime.transformers.float16 import convert_float_to_float16
+    from quantize_static import STATIC_INT8_FILE, quantize_static_int8
 
     started = time.perf_counter()
     limit = max_length or min(int(config.get("max_position_embeddings", 512)), 512)
@@ -189,6 +252,9 @@ def convert(source: Path, destination: Path, *, force: bool, fusion: bool, max_l
             shutil.copytree(normalize, work / normalize.name)
         export_onnx(model, work, True, kind, quantize=False)
         fp32 = work / "onnx/model.onnx"
+        # Static int8 starts from the unfused graph (quant_pre_process cannot type fused ops).
+        plain = work / "plain-model.onnx"
+        shutil.copy(fp32, plain)
         if fusion:
             fuse(fp32, config)
         difference = max_difference(reference, onnx_outputs(fp32, encoded, kind), encoded, kind)
@@ -199,6 +265,21 @@ def convert(source: Path, destination: Path, *, force: bool, fusion: bool, max_l
                          per_channel=True, reduce_range=True,
                          extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT} if fusion else {})
         int8_difference = max_difference(reference, onnx_outputs(work / "onnx/model_quantized.onnx", encoded, kind), encoded, kind)
+        static_report: dict = {}
+        if calibrated:
+            pairs, origin = calibrated
+            static = work / "onnx" / STATIC_INT8_FILE
+            stats = quantize_static_int8(plain, static, work, pairs, max_length=calibration_length(work, limit))
+            invariance = batch_invariance(static, encoded)
+            if invariance > 1e-4:
+                raise RuntimeError(f"the static int8 graph scores a pair differently alone and batched ({invariance:.2e}); nothing was written")
+            static_report = {
+                "staticInt8MaxAbsDiff": max_difference(reference, onnx_outputs(static, encoded, kind), encoded, kind),
+                "staticInt8BatchInvariance": invariance,
+                "staticInt8Calibration": {"source": origin, "pairs": stats.pairs,
+                                          "tokens": {"min": stats.tokens_min, "max": stats.tokens_max, "mean": stats.tokens_mean}},
+            }
+        plain.unlink()
         half = convert_float_to_float16(onnx.load(str(fp32)), keep_io_types=True)
         onnx.save(half, str(work / "onnx/model_fp16.onnx"))
         report = {
@@ -210,6 +291,7 @@ def convert(source: Path, destination: Path, *, force: bool, fusion: bool, max_l
             "fusion": fusion,
             "fp32MaxAbsDiff": difference,
             "int8MaxAbsDiff": int8_difference,
+            **static_report,
             "files": {path.name: path.stat().st_size for path in sorted((work / "onnx").iterdir())},
             "seconds": round(time.perf_counter() - started, 1),
         }
@@ -231,13 +313,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--force", action="store_true", help="replace a non-empty destination")
     parser.add_argument("--fusion", action="store_true", help="apply ONNX Runtime's transformer graph fusions")
     parser.add_argument("--max-length", type=int, help="length of the check inputs (default: the model's limit, at most 512)")
+    parser.add_argument("--calibration", help="static int8 calibration pairs: JSONL/TSV file or BEIR dataset folder "
+                                              "(default ../shared/datasets/scifact when present)")
+    parser.add_argument("--no-static-int8", action="store_true", help="do not write onnx/model_static_quantized.onnx")
     parser.add_argument("--cwd", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     base = Path(args.cwd) if args.cwd else Path.cwd()
     source = (base / args.source).resolve() if not Path(args.source).is_absolute() else Path(args.source)
     destination = (base / args.destination) if not Path(args.destination).is_absolute() else Path(args.destination)
     try:
-        report = convert(source, destination.resolve(), force=args.force, fusion=args.fusion, max_length=args.max_length)
+        calibration = None if args.calibration is None else (
+            Path(args.calibration) if Path(args.calibration).is_absolute() else (base / args.calibration).resolve())
+        report = convert(source, destination.resolve(), force=args.force, fusion=args.fusion, max_length=args.max_length,
+                         calibration=calibration, static_int8=not args.no_static_int8)
     except UsageProblem as problem:
         log(f"models convert: {problem}")
         return 2
@@ -247,8 +335,9 @@ def main(argv: list[str] | None = None) -> int:
         log(f"models convert: failed: {error}")
         return 1
     print(json.dumps(report, indent=2))
+    static = f", static int8 {report['staticInt8MaxAbsDiff']:.2f}" if "staticInt8MaxAbsDiff" in report else ""
     log(f"wrote {report['destination']} ({report['kind']}): fp32 max |diff| vs PyTorch {report['fp32MaxAbsDiff']:.1e}, "
-        f"int8 {report['int8MaxAbsDiff']:.2f}, {report['seconds']} s")
+        f"int8 {report['int8MaxAbsDiff']:.2f}{static}, {report['seconds']} s")
     return 0
 
 

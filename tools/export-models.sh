@@ -4,7 +4,7 @@
 #   npm run models             -> benchmark models into .cache/models (needs ../shared)
 #   npm run models -- gemm     -> GEMM graphs for the roofline into .cache/models/gemm
 #   npm run models -- fixtures -> regenerates the committed test fixtures
-#   npm run models -- convert SRC DST [--force] [--fusion]
+#   npm run models -- convert SRC DST [--force] [--fusion] [--calibration FILE|DIR | --no-static-int8]
 #                              -> a local Hugging Face BERT checkpoint into the ONNX layout Sieve loads
 #   npm run models -- parity DIR -> fp32 ONNX vs PyTorch references on SciFact pairs (needs ../shared)
 #   npm run models -- distill --teacher SRC --corpus DIR|FILE --out DST [...]
