@@ -94,15 +94,9 @@ describe.skipIf(!modelToolsRun)('npm run models -- convert', () => {
       await scorer.dispose();
     }
 
-    // Sieve runs the static int8 file, and it scores a pair the same alone and batched. No dtype
-    // selects it yet: a copy of the folder serves it as the int8 file.
-    const served = join(work, 'static-served');
-    cpSync(destination, served, { recursive: true });
-    cpSync(
-      join(served, 'onnx/model_static_quantized.onnx'),
-      join(served, 'onnx/model_quantized.onnx'),
-    );
-    const scorer = await createCrossEncoder({ model: served, dtype: 'int8' });
+    // Sieve runs the static int8 file (dtype 'int8-static'), and it scores a pair the same alone
+    // and batched.
+    const scorer = await createCrossEncoder({ model: destination, dtype: 'int8-static' });
     const target = { id: 'a', text: 'aspirin lowers heart risk' };
     const alone = await scorer.doScore({ query: 'aspirin heart', documents: [target] });
     const batched = await scorer.doScore({

@@ -13,7 +13,7 @@ export type ConfigRetriever = (typeof configRetrievers)[number];
  * Weights a config may ask for. The same list as `dtypes` of `@sieve/onnx` (which this package
  * cannot import: it loads no model); a test of `@sieve/cli` keeps the two equal.
  */
-const configDtypes = ['fp32', 'int8', 'fp16'] as const;
+const configDtypes = ['fp32', 'int8', 'int8-static', 'fp16'] as const;
 
 /** Schema of one entry of {@link CascadeConfig.models}. */
 export const cascadeConfigModelSchema = z.strictObject({

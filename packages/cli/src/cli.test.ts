@@ -49,7 +49,10 @@ describe('sieve command line', () => {
       ['bench', 'rerank', '--workload', 'huge'],
       /--workload must be study, scifact, passages, .* or sweep \(or a comma list\), got 'huge'/,
     ],
-    [['eval', '--reranker-dtype', 'int4'], /--reranker-dtype must be fp32, int8 or fp16/],
+    [
+      ['eval', '--reranker-dtype', 'int4'],
+      /--reranker-dtype must be fp32, int8, int8-static or fp16/,
+    ],
     [['eval', 'extra'], /unexpected arguments: extra/],
     [
       ['demo', '--colour'],
@@ -57,7 +60,10 @@ describe('sieve command line', () => {
     ],
     [['eval', '--query', 'x'], /unknown option '--query' for sieve eval; it accepts --shapes, /],
     [['bench', 'cascade', '--query', 'x'], /for sieve bench cascade; it accepts .*--embedder/],
-    [['eval', '--embedder-dtype', 'int4'], /--embedder-dtype must be fp32, int8 or fp16/],
+    [
+      ['eval', '--embedder-dtype', 'int4'],
+      /--embedder-dtype must be fp32, int8, int8-static or fp16/,
+    ],
     [['eval', '--shapes', 'bm25=10,dense=10', '--dataset', '.'], /names 2 retrievers/],
     [['eval', '--reference', 'tiny=3', '--dataset', '.'], /--reference: shape 'tiny=3' needs/],
     [['eval', '--prefilter-max-length', '0'], /--prefilter-max-length must be a positive integer/],
@@ -91,7 +97,7 @@ describe('sieve command line', () => {
         '--shapes S;S...',
         '--reference SHAPE',
         '--embedder DIR|ID',
-        '--embedder-dtype fp32|int8|fp16',
+        '--embedder-dtype fp32|int8|int8-static|fp16',
         '--prefilter DIR|ID',
         '--reranker DIR|ID',
       ]) {

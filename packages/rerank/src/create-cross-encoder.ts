@@ -30,7 +30,8 @@ export const crossEncoderSettingsSchema = modelSettingsSchema
     maxLength: modelSettingsSchema.shape.maxLength,
     /**
      * Score every pair alone (batch of 1, no padding) so that int8 scores do not depend on batch
-     * composition (dynamic quantization picks one scale per batch). Slower.
+     * composition (dynamic quantization picks one scale per batch). Slower; `dtype: 'int8-static'`
+     * (calibrated scales) is batch-invariant without it.
      * @default false
      */
     deterministic: z.boolean().default(false),

@@ -3,8 +3,12 @@ import { isAbsolute, join, resolve } from 'node:path';
 import { ModelLoadError } from '@sieve/core';
 import { downloadFromHub, type HubOptions } from './hub-cache.js';
 
-/** Weight precisions, the keys of {@link dtypeFiles}. */
-export const dtypes = ['fp32', 'int8', 'fp16'] as const;
+/**
+ * Weight precisions, the keys of {@link dtypeFiles}. `int8` is dynamic quantization (activation
+ * scales per batch, the usual hub file); `int8-static` is calibrated (QDQ, fixed scales: a pair
+ * scores the same in any batch), written by `npm run models -- convert`.
+ */
+export const dtypes = ['fp32', 'int8', 'int8-static', 'fp16'] as const;
 
 /** Weight precision of the ONNX file. */
 export type Dtype = (typeof dtypes)[number];
@@ -13,6 +17,7 @@ export type Dtype = (typeof dtypes)[number];
 export const dtypeFiles: Readonly<Record<Dtype, string>> = {
   fp32: 'model.onnx',
   int8: 'model_quantized.onnx',
+  'int8-static': 'model_static_quantized.onnx',
   fp16: 'model_fp16.onnx',
 };
 
@@ -117,7 +122,7 @@ export async function resolveModel(
       component: 'onnx',
       modelId: model,
       path: onnxPath,
-      message: `no ${dtype} ONNX file at ${onnxPath}; pick another dtype (fp32 is model.onnx, int8 is model_quantized.onnx, fp16 is model_fp16.onnx) or export it with tools/export_models.py`,
+      message: `no ${dtype} ONNX file at ${onnxPath}; pick another dtype (${dtypes.map((name) => `${name} is ${dtypeFiles[name]}`).join(', ')}) or convert the checkpoint with npm run models -- convert (it writes int8-static too)`,
     });
   }
   return { modelId: model, folder, onnxPath, config };

@@ -16,8 +16,10 @@ export const modelSettingsSchema = z.object({
   /** Hub id (`Xenova/ms-marco-MiniLM-L-6-v2`) or a local folder in the same layout. */
   model: z.string().min(1, 'pass a hub id (Xenova/ms-marco-MiniLM-L-6-v2) or a local folder'),
   /**
-   * Weights: `fp32` (onnx/model.onnx), `int8` (onnx/model_quantized.onnx; never chosen for you),
-   * `fp16` (onnx/model_fp16.onnx, for GPUs).
+   * Weights: `fp32` (onnx/model.onnx), `int8` (onnx/model_quantized.onnx, dynamic quantization;
+   * never chosen for you), `int8-static` (onnx/model_static_quantized.onnx, calibrated: scores do
+   * not depend on batch-mates; written by `npm run models -- convert`), `fp16`
+   * (onnx/model_fp16.onnx, for GPUs).
    * @default 'fp32'
    */
   dtype: z.enum(dtypes).default('fp32'),
