@@ -126,6 +126,25 @@ describe('sieve bench rerank (tiny models, in process)', () => {
     expect(output).toMatch(
       /length sweep[\s\S]*64 tokens\s+128 tokens[\s\S]*other\s+length-buckets/,
     );
+    // A chart per workload and model, each its own file; sieve chart draws the same ones again.
+    expect(Object.keys(result.charts).sort()).toEqual([
+      'len128-other',
+      'len128-tiny',
+      'len64-other',
+      'len64-tiny',
+    ]);
+    expect(new Set(Object.values(result.charts)).size).toBe(4);
+    expect(readFileSync(result.charts['len64-other']!, 'utf8')).toMatch(/other, len64/);
+    const savedFile = join(
+      context.resultsDir,
+      context.lines
+        .find((line) => line.startsWith('saved '))!
+        .split('/')
+        .pop()!,
+    );
+    rmSync(result.charts['len64-tiny']!);
+    const again = renderSavedCharts(context, savedFile);
+    expect(again).toEqual(result.charts);
   }, 120_000);
 
   it('rejects unknown strategies and a missing model folder', async () => {

@@ -202,6 +202,7 @@ export async function benchRerank(
             { machine, model: modelFolder, workloads: [info], rows: modelRows },
             name,
             options.repeats,
+            modelFolders.length > 1 ? modelFolder : undefined,
           ),
         );
         context.print(`chart: ${charts[chartName]}`);

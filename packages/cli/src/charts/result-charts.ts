@@ -1,3 +1,4 @@
+import { basename } from 'node:path';
 import type { EvaluationResult } from '../results/evaluation-result.js';
 import type { RerankBenchResult } from '../results/rerank-bench-result.js';
 import type { ResultFile } from '../results/save-result.js';
@@ -20,8 +21,15 @@ export function isChartedResult(value: unknown): value is ChartedResult {
 export function resultCharts(result: ChartedResult): Record<string, ResultFile> {
   if (result.benchmark === 'rerank') {
     const workloads = new Set(result.rows.map((row) => row.workload));
+    // Several models: a chart per workload and model, keyed `<workload>-<model>`.
+    const models = result.models && result.models.length > 1 ? result.models : [undefined];
     return Object.fromEntries(
-      [...workloads].map((workload) => [workload, rerankChart(result, workload)]),
+      [...workloads].flatMap((workload) =>
+        models.map((model) => [
+          model === undefined ? workload : `${workload}-${basename(model)}`,
+          rerankChart(result, workload, undefined, model),
+        ]),
+      ),
     );
   }
   return evaluationCharts(result);
