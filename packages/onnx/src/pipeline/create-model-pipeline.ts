@@ -1,5 +1,6 @@
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import {
+  addInferenceTimings,
   createInferenceTimings,
   type InferenceTimings,
   InvalidConfigError,
@@ -245,15 +246,13 @@ export async function createModelPipeline(
           indices.forEach((index, row) => {
             output.set(values.subarray(row * width, (row + 1) * width), index * width);
           });
-          timings.batches += 1;
-          timings.rows += indices.length;
-          timings.paddedTokens += run.paddedTokens;
-          timings.packMs += run.packMs;
-          timings.queueMs += run.queueMs;
-          timings.transferMs += run.transferMs;
-          timings.feedMs += run.feedMs;
-          timings.runMs += run.runMs;
-          timings.returnMs += run.returnMs;
+          const { values: _values, ...phases } = run;
+          addInferenceTimings(timings, {
+            ...phases,
+            batches: 1,
+            rows: indices.length,
+            tokenizeMs: 0,
+          });
         }),
       );
       return { values: output, timings };
