@@ -1,5 +1,5 @@
 import type { ScorerV1Document, SieveDocument } from '@sieve/core';
-import { loadTokenizer } from '@sieve/onnx';
+import { loadTokenizer, type WordPieceTokenizer } from '@sieve/onnx';
 import { createBm25Retriever, documentContents, loadBeirDataset } from '@sieve/retrieval';
 import { splitIntoPassages } from './passages.js';
 
@@ -50,6 +50,33 @@ async function bm25Workload(
 export const passageMaxTokens = 90;
 
 /**
+ * The passages of the passage workload (`sieve bench rerank`, `sieve eval --workload passages`):
+ * up to 3 sentences, 40-{@link passageMaxTokens} tokens of `tokenizer`.
+ */
+export function workloadPassages(
+  corpus: readonly SieveDocument[],
+  tokenizer: WordPieceTokenizer,
+): SieveDocument[] {
+  return splitIntoPassages(corpus, {
+    countTokens: (text) => tokenizer.encodeText(text).length,
+    maxTokens: passageMaxTokens,
+  });
+}
+
+/** A BEIR split and the tokenizer in `modelFolder`, loaded side by side. */
+async function datasetWithTokenizer(
+  datasetDir: string,
+  modelFolder: string,
+  split: string,
+): Promise<Awaited<ReturnType<typeof loadBeirDataset>> & { tokenizer: WordPieceTokenizer }> {
+  const [dataset, { tokenizer }] = await Promise.all([
+    loadBeirDataset(datasetDir, split),
+    loadTokenizer({ modelId: modelFolder, folder: modelFolder }),
+  ]);
+  return { ...dataset, tokenizer };
+}
+
+/**
  * Web and RAG lengths: the first `queryCount` queries of a BEIR split with their BM25 top-`topK`
  * passages, the corpus cut into passages of up to 3 sentences and 40-{@link passageMaxTokens}
  * tokens of the model's tokenizer in `modelFolder`.
@@ -61,14 +88,8 @@ export async function passageWorkload(
   topK: number,
   split = 'test',
 ): Promise<RerankWorkload[]> {
-  const [{ corpus, queries }, { tokenizer }] = await Promise.all([
-    loadBeirDataset(datasetDir, split),
-    loadTokenizer({ modelId: modelFolder, folder: modelFolder }),
-  ]);
-  const passages = splitIntoPassages(corpus, {
-    countTokens: (text) => tokenizer.encodeText(text).length,
-    maxTokens: passageMaxTokens,
-  });
+  const { corpus, queries, tokenizer } = await datasetWithTokenizer(datasetDir, modelFolder, split);
+  const passages = workloadPassages(corpus, tokenizer);
   return bm25Workload(passages, [...queries.values()].slice(0, queryCount), topK);
 }
 
@@ -111,10 +132,7 @@ export async function fixedLengthWorkload(
   pairs: number,
   split = 'test',
 ): Promise<RerankWorkload[]> {
-  const [{ corpus, queries }, { tokenizer }] = await Promise.all([
-    loadBeirDataset(datasetDir, split),
-    loadTokenizer({ modelId: modelFolder, folder: modelFolder }),
-  ]);
+  const { corpus, queries, tokenizer } = await datasetWithTokenizer(datasetDir, modelFolder, split);
   const queryTexts = [...queries.values()];
   const workload: RerankWorkload[] = [];
   let made = 0;

@@ -12,8 +12,8 @@ import {
 import { createOnnxEmbedder, loadTokenizer, type OnnxEmbedder } from '@sieve/onnx';
 import { createBm25Retriever, createHybridRetriever, loadBeirDataset } from '@sieve/retrieval';
 import { machineRoofline } from '../bench/gemm.js';
-import { passageQrels, splitIntoPassages } from '../bench/passages.js';
-import { passageMaxTokens } from '../bench/workload.js';
+import { passageQrels } from '../bench/passages.js';
+import { workloadPassages } from '../bench/workload.js';
 import { evaluationCharts } from '../charts/evaluation-charts.js';
 import { paretoFrontier } from '../charts/frontier.js';
 import {
@@ -93,10 +93,7 @@ async function loadEvaluationDataset(
     });
   }
   const { tokenizer } = await loadTokenizer({ modelId: folder, folder });
-  const corpus = splitIntoPassages(dataset.corpus, {
-    countTokens: (text) => tokenizer.encodeText(text).length,
-    maxTokens: passageMaxTokens,
-  });
+  const corpus = workloadPassages(dataset.corpus, tokenizer);
   return { ...dataset, corpus, qrels: passageQrels(dataset.qrels, corpus) };
 }
 
