@@ -1,9 +1,8 @@
 import { existsSync, readFileSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
 import { InvalidArgumentError } from '@sieve/core';
 import { describe, expect, it } from 'vitest';
 import { renderSavedCharts } from '../render-saved-charts.js';
-import { fixtureModels, testContext } from '../support/test-context.js';
+import { fixtureModels, savedResultPath, testContext } from '../support/test-context.js';
 import { benchRerank, formatRerankTable } from './rerank.js';
 import type { RerankWorkload } from './workload.js';
 
@@ -58,29 +57,14 @@ describe('sieve bench rerank (tiny models, in process)', () => {
     // No GEMM graphs in the models folder: no roofline, said on stderr.
     expect(result.roofline).toBeNull();
     expect(context.warnings.join('\n')).toMatch(/npm run models -- gemm/);
-    const saved = readFileSync(
-      join(
-        context.resultsDir,
-        context.lines
-          .find((line) => line.startsWith('saved '))!
-          .split('/')
-          .pop()!,
-      ),
-      'utf8',
-    );
+    const savedFile = savedResultPath(context);
+    const saved = readFileSync(savedFile, 'utf8');
     expect(JSON.parse(saved).rows).toHaveLength(9);
     // One bar chart per workload, saved with the result; `sieve chart` renders the same chart again
     // from the saved JSON (the file is removed first, so the comparison sees a fresh render).
     const chart = readFileSync(result.charts.study!, 'utf8');
     expect(chart).toMatch(/^<svg[\s\S]*1\.00x row-wise[\s\S]*sieve-fp32/);
     rmSync(result.charts.study!);
-    const savedFile = join(
-      context.resultsDir,
-      context.lines
-        .find((line) => line.startsWith('saved '))!
-        .split('/')
-        .pop()!,
-    );
     const again = renderSavedCharts(context, savedFile);
     expect(again.study).toBe(result.charts.study);
     expect(readFileSync(again.study!, 'utf8')).toBe(chart);
@@ -135,13 +119,7 @@ describe('sieve bench rerank (tiny models, in process)', () => {
     ]);
     expect(new Set(Object.values(result.charts)).size).toBe(4);
     expect(readFileSync(result.charts['len64-other']!, 'utf8')).toMatch(/other, len64/);
-    const savedFile = join(
-      context.resultsDir,
-      context.lines
-        .find((line) => line.startsWith('saved '))!
-        .split('/')
-        .pop()!,
-    );
+    const savedFile = savedResultPath(context);
     rmSync(result.charts['len64-tiny']!);
     const again = renderSavedCharts(context, savedFile);
     expect(again).toEqual(result.charts);

@@ -4,7 +4,12 @@ import { join } from 'node:path';
 import { InvalidArgumentError } from '@sieve/core';
 import { describe, expect, it, vi } from 'vitest';
 import { renderSavedCharts } from '../render-saved-charts.js';
-import { fixtureModels, onnxFixtures, testContext } from '../support/test-context.js';
+import {
+  fixtureModels,
+  onnxFixtures,
+  savedResultPath,
+  testContext,
+} from '../support/test-context.js';
 import { runEvaluation } from './run-evaluation.js';
 
 describe('sieve bench cascade / sieve eval (tiny models, 3 judged queries)', () => {
@@ -60,7 +65,7 @@ describe('sieve bench cascade / sieve eval (tiny models, 3 judged queries)', () 
     expect(exposition).toContain(
       `sieve_stage_pairs_scored_total{shape="bm25=10,tiny=5",stage="tinybert",kind="score"} ${prefilter!.pairsPerQuery * 3}`,
     );
-    const saved = context.lines.find((line) => line.startsWith('saved '))!.slice('saved '.length);
+    const saved = savedResultPath(context);
     const chart = readFileSync(result.files.svg!, 'utf8');
     rmSync(result.files.svg!);
     const again = renderSavedCharts(context, saved);

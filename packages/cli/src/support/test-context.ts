@@ -48,3 +48,10 @@ export function fixtureModels(folder: string, links: Record<string, string>): st
   }
   return folder;
 }
+
+/** The result file a command said it saved (its `saved <path>` line), for tests that read it back. */
+export function savedResultPath(context: { lines: readonly string[] }): string {
+  const line = context.lines.find((item) => item.startsWith('saved '));
+  if (!line) throw new Error('the command printed no "saved <path>" line');
+  return line.slice('saved '.length);
+}

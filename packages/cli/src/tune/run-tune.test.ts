@@ -7,7 +7,7 @@ import { dtypes } from '@sieve/onnx';
 import { createBm25Retriever, createMemoryDocumentStore, loadBeirDataset } from '@sieve/retrieval';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { main } from '../cli.js';
-import { beirMini, onnxFixtures, testContext } from '../support/test-context.js';
+import { beirMini, onnxFixtures, savedResultPath, testContext } from '../support/test-context.js';
 import { loadConfigModels } from './load-config-models.js';
 import { runTune } from './run-tune.js';
 
@@ -94,7 +94,7 @@ describe('sieve tune (tiny fixture cross-encoder, fp32)', () => {
       await cascade.dispose();
     }
     expect(readFileSync(result.files.svg!, 'utf8')).toMatch(/^<svg/);
-    const saved = context.lines.find((line) => line.startsWith('saved '))!.slice('saved '.length);
+    const saved = savedResultPath(context);
     expect(JSON.parse(readFileSync(saved, 'utf8'))).toMatchObject({
       command: 'tune',
       chosen: result.chosen,
