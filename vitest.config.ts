@@ -12,6 +12,7 @@ const alias = {
   '@sieve/onnx': source('./packages/onnx/src/index.ts'),
   '@sieve/rerank': source('./packages/rerank/src/index.ts'),
   '@sieve/cascade': source('./packages/cascade/src/index.ts'),
+  '@sieve/server': source('./packages/server/src/index.ts'),
 };
 
 export default defineConfig({

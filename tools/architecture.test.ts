@@ -9,7 +9,8 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 
 /**
  * spec (core) -> runtime (onnx) -> implementations (retrieval, rerank) -> composition (cascade)
- * -> applications (cli). Each package may import the packages listed here and nothing else of
+ * -> serving (server: HTTP over a structural reranker and a cascade) -> applications (cli). Each
+ * package may import the packages listed here and nothing else of
  * Sieve's; heavy native modules only where listed.
  */
 const allowed: Record<string, { sieve: string[]; native: string[] }> = {
@@ -18,7 +19,8 @@ const allowed: Record<string, { sieve: string[]; native: string[] }> = {
   retrieval: { sieve: ['core'], native: ['hnswlib-node'] },
   rerank: { sieve: ['core', 'onnx'], native: [] },
   cascade: { sieve: ['core'], native: [] },
-  cli: { sieve: ['core', 'onnx', 'retrieval', 'rerank', 'cascade'], native: [] },
+  server: { sieve: ['core', 'cascade'], native: [] },
+  cli: { sieve: ['core', 'onnx', 'retrieval', 'rerank', 'cascade', 'server'], native: [] },
 };
 const nativeModules = ['onnxruntime-node', 'hnswlib-node'];
 

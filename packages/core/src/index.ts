@@ -6,6 +6,8 @@ export { IndexFormatError } from './errors/index-format-error.js';
 export { InvalidArgumentError } from './errors/invalid-argument-error.js';
 export { type ConfigIssue, InvalidConfigError } from './errors/invalid-config-error.js';
 export { ModelLoadError } from './errors/model-load-error.js';
+export { OverloadedError } from './errors/overloaded-error.js';
+export { RemoteCallError } from './errors/remote-call-error.js';
 export { SieveError, type SieveErrorCode, type SieveErrorOptions } from './errors/sieve-error.js';
 export { StageError } from './errors/stage-error.js';
 export {

@@ -69,14 +69,31 @@ export interface CrossEncoder extends ScorerV1 {
    * ```
    */
   scorePairs(options: CrossEncoderPairsOptions): Promise<ScorerV1Result>;
+  /**
+   * Tokens each pair takes before truncation (query, text and the 3 special tokens), in input
+   * order, through the same token cache as scoring (so scoring the pairs next tokenizes nothing).
+   * A pair over {@link CrossEncoder.maxLength} reports more than `maxLength` (the count is exact
+   * up to `maxLength` tokens per text). A server uses it to refuse over-long inputs.
+   *
+   * @example
+   * ```ts
+   * const [tokens] = await reranker.countPairTokens({ pairs: [{ query: 'aspirin', text: '...' }] });
+   * if (tokens! > reranker.maxLength) console.log('will be truncated');
+   * ```
+   */
+  countPairTokens(options: CrossEncoderPairsOptions): Promise<number[]>;
   /** Stops workers and frees sessions. */
   dispose(): Promise<void>;
 }
 
 /** Options of {@link CrossEncoder.scorePairs}. */
 export interface CrossEncoderPairsOptions {
-  /** Query-document pairs; queries may differ from pair to pair. */
-  pairs: ReadonlyArray<{ query: string; text: string }>;
+  /**
+   * Query-document pairs; queries may differ from pair to pair. `maxTextTokens` cuts a text to
+   * that many tokens before pairing (a per-request limit below `maxLength`, such as Cohere's
+   * `max_tokens_per_doc`).
+   */
+  pairs: ReadonlyArray<{ query: string; text: string; maxTextTokens?: number }>;
   abortSignal?: AbortSignal;
 }
 
@@ -158,6 +175,55 @@ export async function createCrossEncoder(settings: CrossEncoderSettings): Promis
     return { scores, tokenCounts: lengths, timings };
   };
 
+  /** Checks `pairs` and encodes their queries and texts (token ids cut to `maxLength`). */
+  const encodePairs = async (
+    pairs: CrossEncoderPairsOptions['pairs'],
+    abortSignal: AbortSignal | undefined,
+  ): Promise<[Int32Array[], Int32Array[]]> => {
+    pipeline.assertUsable(abortSignal);
+    if (!Array.isArray(pairs) || pairs.length === 0) {
+      throw new InvalidArgumentError({
+        component,
+        argument: 'pairs',
+        message: 'pairs must be a non-empty array of { query, text }',
+      });
+    }
+    pairs.forEach((pair, index) => {
+      if (typeof pair?.query !== 'string' || typeof pair.text !== 'string') {
+        throw new InvalidArgumentError({
+          component,
+          argument: `pairs[${index}]`,
+          message: `pairs[${index}] must be { query: string, text: string }`,
+        });
+      }
+      assertQuery(pair.query, component);
+      if (
+        pair.maxTextTokens !== undefined &&
+        !(Number.isInteger(pair.maxTextTokens) && pair.maxTextTokens > 0)
+      ) {
+        throw new InvalidArgumentError({
+          component,
+          argument: `pairs[${index}].maxTextTokens`,
+          message: `pairs[${index}].maxTextTokens must be a positive integer, got ${pair.maxTextTokens}`,
+        });
+      }
+    });
+    const queryIds = await pipeline.encodeAll(
+      pairs.map((pair) => pair.query),
+      abortSignal,
+    );
+    const documentIds = await pipeline.encodeAll(
+      pairs.map((pair) => pair.text),
+      abortSignal,
+    );
+    pairs.forEach(({ maxTextTokens }, index) => {
+      if (maxTextTokens !== undefined) {
+        documentIds[index] = documentIds[index]!.subarray(0, maxTextTokens);
+      }
+    });
+    return [queryIds, documentIds];
+  };
+
   return {
     specificationVersion: 'v1',
     stageId,
@@ -185,38 +251,17 @@ export async function createCrossEncoder(settings: CrossEncoderSettings): Promis
       );
     },
     async scorePairs({ pairs, abortSignal }) {
-      pipeline.assertUsable(abortSignal);
-      if (!Array.isArray(pairs) || pairs.length === 0) {
-        throw new InvalidArgumentError({
-          component,
-          argument: 'pairs',
-          message: 'pairs must be a non-empty array of { query, text }',
-        });
-      }
-      pairs.forEach((pair, index) => {
-        if (typeof pair?.query !== 'string' || typeof pair.text !== 'string') {
-          throw new InvalidArgumentError({
-            component,
-            argument: `pairs[${index}]`,
-            message: `pairs[${index}] must be { query: string, text: string }`,
-          });
-        }
-        assertQuery(pair.query, component);
-      });
       const tokenize = startTimer();
-      const queryIds = await pipeline.encodeAll(
-        pairs.map((pair) => pair.query),
-        abortSignal,
-      );
-      const documentIds = await pipeline.encodeAll(
-        pairs.map((pair) => pair.text),
-        abortSignal,
-      );
+      const [queryIds, documentIds] = await encodePairs(pairs, abortSignal);
       return scoreEncoded(
         documentIds.map((ids, index) => [queryIds[index]!, ids] as const),
         tokenize(),
         abortSignal,
       );
+    },
+    async countPairTokens({ pairs, abortSignal }) {
+      const [queryIds, documentIds] = await encodePairs(pairs, abortSignal);
+      return documentIds.map((ids, index) => queryIds[index]!.length + ids.length + 3);
     },
     dispose: () => pipeline.dispose(),
   };

@@ -10,7 +10,9 @@ export type SieveErrorCode =
   | 'deadline-exceeded'
   | 'dependency-load'
   | 'index-format'
-  | 'download';
+  | 'download'
+  | 'overloaded'
+  | 'remote-call';
 
 /** Options shared by every {@link SieveError}. */
 export interface SieveErrorOptions {
