@@ -117,6 +117,12 @@ export function createServer(settings: ServerSettings): SieveServer {
   // JSON only: a text/plain body (Fastify parses it by default) is a 415, not a string to validate.
   app.removeContentTypeParser('text/plain');
 
+  // A response sent while closing ends its keep-alive connection, so close() does not wait for
+  // the client's idle timeout after the last in-flight request.
+  app.addHook('onSend', async (_request, reply) => {
+    if (closing) reply.header('connection', 'close');
+  });
+
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched';
     metrics.observe(route, request.method, reply.statusCode, reply.elapsedTime / 1000);

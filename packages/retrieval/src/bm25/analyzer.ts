@@ -2,7 +2,7 @@ import { stemmer } from 'stemmer';
 import { z } from 'zod';
 
 /** Schema of {@link AnalyzerSettings}. */
-export const analyzerSettingsSchema = z.object({
+export const analyzerSettingsSchema = z.strictObject({
   /** @default true */
   lowercase: z.boolean().optional(),
   /**

@@ -141,3 +141,13 @@ describe('BM25 retriever', () => {
     expect(() => createBm25Retriever({ fields: { title: 0 } })).toThrow(/at least one field/);
   });
 });
+
+describe('createBm25Retriever settings', () => {
+  it('refuses an unknown key instead of ignoring it (a misspelt option would be silently lost)', () => {
+    expect(() =>
+      createBm25Retriever({ documents: [] } as unknown as Parameters<
+        typeof createBm25Retriever
+      >[0]),
+    ).toThrow(/documents/);
+  });
+});

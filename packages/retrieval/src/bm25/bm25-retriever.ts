@@ -17,7 +17,7 @@ import { readChecked, writeChecked } from '../persistence/atomic-file.js';
 import { type Analyzer, analyzerSettingsSchema, createAnalyzer } from './analyzer.js';
 
 /** Schema of {@link Bm25RetrieverSettings}. */
-export const bm25RetrieverSettingsSchema = z.object({
+export const bm25RetrieverSettingsSchema = z.strictObject({
   /** @default 'bm25' */
   stageId: z.string().min(1).default('bm25'),
   /** Term-frequency saturation. @default 0.9 (Pyserini's default) */
@@ -31,7 +31,7 @@ export const bm25RetrieverSettingsSchema = z.object({
    * @default { contents: 1 }
    */
   fields: z
-    .object({
+    .strictObject({
       contents: z.number().min(0).optional(),
       title: z.number().min(0).optional(),
       text: z.number().min(0).optional(),

@@ -25,7 +25,7 @@ import { type HnswIndex, type HnswLib, loadHnswLib } from './hnswlib.js';
  * Schema of the index settings of {@link DenseRetrieverSettings}: the part saved with the index
  * (the embedder and the `hnswlib-node` module are objects, passed beside it).
  */
-export const denseRetrieverSettingsSchema = z.object({
+export const denseRetrieverSettingsSchema = z.strictObject({
   /** @default 'dense' */
   stageId: z.string().min(1).default('dense'),
   /** `cosine` (vectors normalized) or inner product. @default 'cosine' */
