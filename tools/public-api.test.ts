@@ -179,10 +179,14 @@ describe('public surfaces', () => {
     expect(exportedNames('packages/rerank/src/index.ts')).toMatchInlineSnapshot(`
       [
         "createCrossEncoder",
+        "createRemoteScorer",
         "type CrossEncoder",
         "type CrossEncoderPairsOptions",
         "type CrossEncoderSettings",
         "crossEncoderSettingsSchema",
+        "type RemoteScorer",
+        "type RemoteScorerSettings",
+        "remoteScorerSettingsSchema",
       ]
     `);
   });

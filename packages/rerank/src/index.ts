@@ -5,3 +5,9 @@ export {
   createCrossEncoder,
   crossEncoderSettingsSchema,
 } from './create-cross-encoder.js';
+export {
+  createRemoteScorer,
+  type RemoteScorer,
+  type RemoteScorerSettings,
+  remoteScorerSettingsSchema,
+} from './create-remote-scorer.js';
