@@ -2,6 +2,7 @@
  * The commands of `sieve`, one table each: the flags a command accepts (what the parser reads and
  * what its help prints) beside the code that runs it.
  */
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { type Dtype, dtypes } from '@sieve/onnx';
 import { benchDense } from './bench/dense.js';
@@ -14,6 +15,7 @@ import { type EvaluationOptions, runEvaluation } from './evaluate/run-evaluation
 import { renderSavedCharts } from './render-saved-charts.js';
 import type { EvaluationWorkload } from './results/evaluation-result.js';
 import type { RerankWorkloadName } from './results/rerank-bench-result.js';
+import { runServe } from './serve/run-serve.js';
 import { type CliContext, typedFromFolder } from './support/cli-context.js';
 import {
   type CommandSpec,
@@ -414,6 +416,12 @@ shapes are written as sieve eval --shapes reads them: tiny is the prefilter, min
   e.g. sieve tune --corpus corpus.jsonl --queries queries.jsonl --reranker ./my-reranker --prefilter none
        sieve tune --dataset ../shared/datasets/scifact --split train --budget-ms 200`;
 
+/** A model flag: a folder that exists where the command was typed, else a hub id as given. */
+function localOrHub(value: string): string {
+  const local = resolve(typedFromFolder(), value);
+  return existsSync(local) ? local : value;
+}
+
 /** A number option, or a usage error naming its flag. */
 function numberOption(
   value: string | undefined,
@@ -629,6 +637,67 @@ export const commands: readonly CommandSpec[] = [
         context,
         evaluationOptions(values, { name: 'eval', shapes: ['bm25=100', defaultEvalShape] }),
       ),
+  }),
+  defineCommand({
+    name: 'serve',
+    summary:
+      'an HTTP server: TEI- and Cohere-compatible rerank, cascade search, metrics (until SIGTERM)',
+    flags: {
+      config: {
+        type: 'string',
+        value: 'FILE',
+        description:
+          'a serve config ({ cascade, rerankModel?, corpus?, port?, host?, server? }) or the cascade config sieve tune writes',
+      },
+      reranker: {
+        type: 'string',
+        value: 'DIR|ID',
+        description: 'serve this reranker (a model folder or a hub id) instead of the config one',
+      },
+      dtype: {
+        type: 'string',
+        value: dtypes.join('|'),
+        description: 'weights of --reranker (default int8)',
+      },
+      corpus: {
+        type: 'string',
+        value: 'DIR|FILE',
+        description:
+          'what /search searches: a BEIR folder or a JSONL corpus, indexed with BM25 at start',
+      },
+      port: { type: 'string', value: 'N', description: 'port (default 8080; 0 picks a free one)' },
+      host: {
+        type: 'string',
+        value: 'HOST',
+        description: 'address to listen on (default 127.0.0.1; 0.0.0.0 for other machines)',
+      },
+      workers: { type: 'string', value: 'N', description: 'inference workers per model' },
+      'no-batching': {
+        type: 'boolean',
+        description: 'score each request on its own (no cross-request batching)',
+      },
+      help: flag.help,
+    },
+    notes: `e.g. sieve serve --reranker Xenova/ms-marco-MiniLM-L-6-v2 --corpus ../shared/datasets/scifact
+     curl -s localhost:8080/rerank -H 'content-type: application/json' -d '{"query":"q","texts":["a","b"]}'`,
+    run: ({ values }, context) => {
+      const port = values.port === undefined ? undefined : Number(values.port);
+      if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port <= 65_535)) {
+        throw usageError(`--port must be an integer in 0..65535, got '${values.port}'`, {
+          name: 'serve',
+        });
+      }
+      return runServe(context, {
+        ...optional('config', values.config && resolve(typedFromFolder(), values.config)),
+        ...optional('reranker', values.reranker && localOrHub(values.reranker)),
+        ...optional('dtype', dtypeOption(values.dtype, 'dtype', 'serve')),
+        ...optional('corpus', values.corpus && resolve(typedFromFolder(), values.corpus)),
+        ...optional('port', port),
+        ...optional('host', values.host),
+        ...optional('workers', positiveInteger(values.workers, 'workers', 'serve')),
+        ...(values['no-batching'] === true ? { crossRequest: false } : {}),
+      });
+    },
   }),
   defineCommand({
     name: 'tune',

@@ -111,7 +111,8 @@ export function createServer(settings: ServerSettings): SieveServer {
     bodyLimit: resolved.bodyLimitBytes,
     // Idle keep-alive sockets close on close(); in-flight requests finish first.
     forceCloseConnections: 'idle',
-    return503OnClosing: true,
+    // Requests that arrive while closing get Sieve's own 503 body (the onRequest hook below).
+    return503OnClosing: false,
   });
 
   // JSON only: a text/plain body (Fastify parses it by default) is a 415, not a string to validate.
@@ -121,6 +122,21 @@ export function createServer(settings: ServerSettings): SieveServer {
   // the client's idle timeout after the last in-flight request.
   app.addHook('onSend', async (_request, reply) => {
     if (closing) reply.header('connection', 'close');
+  });
+
+  app.addHook('onRequest', async (_request, reply) => {
+    if (closing) {
+      return sendError(
+        reply,
+        new HttpError({
+          status: 503,
+          code: 'shutting_down',
+          errorType: 'Unhealthy',
+          message: 'the server is shutting down; retry on another replica',
+          retryAfterSeconds: 1,
+        }),
+      );
+    }
   });
 
   app.addHook('onResponse', async (request, reply) => {

@@ -20,7 +20,7 @@ export type HttpErrorCode =
   | 'overloaded'
   | 'backend_unavailable'
   | 'not_configured'
-  | 'not_ready'
+  | 'shutting_down'
   | 'not_found'
   | 'deadline_exceeded'
   | 'internal';

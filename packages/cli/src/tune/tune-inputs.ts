@@ -35,7 +35,7 @@ export interface TuneInputs {
 const component = 'cli';
 
 /** Throws a usage error naming the path when it is not a file (or, for `folder`, a folder). */
-function requirePath(path: string, argument: string, kind: 'file' | 'folder'): void {
+export function requirePath(path: string, argument: string, kind: 'file' | 'folder'): void {
   const isKind =
     existsSync(path) && (kind === 'file' ? statSync(path).isFile() : statSync(path).isDirectory());
   if (!isKind) {
@@ -48,7 +48,7 @@ function requirePath(path: string, argument: string, kind: 'file' | 'folder'): v
 }
 
 /** The rows of a JSONL file; a line that is not a JSON object is a usage error naming it. */
-async function readJsonLines(path: string, argument: string): Promise<Record<string, unknown>[]> {
+export async function readJsonLines(path: string, argument: string): Promise<Record<string, unknown>[]> {
   const rows: Record<string, unknown>[] = [];
   const lines = (await readFile(path, 'utf8')).split('\n');
   lines.forEach((line, index) => {
