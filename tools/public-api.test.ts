@@ -82,9 +82,11 @@ describe('public surfaces', () => {
         "monotonicNow",
         "mrrAtK",
         "ndcgAtK",
+        "OverloadedError",
         "parseSettings",
         "raceAbort",
         "recallAtK",
+        "RemoteCallError",
         "type ResourceSampler",
         "type ResourceUsageSummary",
         "type RetrievalSource",
@@ -292,6 +294,40 @@ describe('public surfaces', () => {
       ]
     `);
   });
+  it('@sieve/server', () => {
+    expect(exportedNames('packages/server/src/index.ts')).toMatchInlineSnapshot(`
+      [
+        "type BatcherScores",
+        "buildOpenApiDocument",
+        "type CohereV1RerankRequest",
+        "cohereV1RerankRequestSchema",
+        "type CohereV2RerankRequest",
+        "cohereV2RerankRequestSchema",
+        "createPairBatcher",
+        "createServer",
+        "deadlineExceededHeader",
+        "deadlineHeader",
+        "type HttpErrorCode",
+        "type ListenOptions",
+        "type PairBatcher",
+        "type PairBatcherCallOptions",
+        "type PairBatcherSettings",
+        "type PairBatcherStats",
+        "type PairScorer",
+        "type ResolvedServerSettings",
+        "type ScoredPair",
+        "type SearchRequest",
+        "searchRequestSchema",
+        "type ServedReranker",
+        "type ServerSettings",
+        "serverSettingsSchema",
+        "type SieveServer",
+        "type TeiRerankRequest",
+        "teiRerankRequestSchema",
+      ]
+    `);
+  });
+
   it('@sieve/cli', () => {
     expect(exportedNames('packages/cli/src/index.ts')).toMatchInlineSnapshot(`
       [
