@@ -672,6 +672,12 @@ export const commands: readonly CommandSpec[] = [
         description: 'address to listen on (default 127.0.0.1; 0.0.0.0 for other machines)',
       },
       workers: { type: 'string', value: 'N', description: 'inference workers per model' },
+      'api-key': {
+        type: 'string',
+        value: 'KEY',
+        description:
+          'require Authorization: Bearer KEY on all but /health, /ready, /metrics (default $SIEVE_API_KEY, else none)',
+      },
       'no-batching': {
         type: 'boolean',
         description: 'score each request on its own (no cross-request batching)',
@@ -695,6 +701,7 @@ export const commands: readonly CommandSpec[] = [
         ...optional('port', port),
         ...optional('host', values.host),
         ...optional('workers', positiveInteger(values.workers, 'workers', 'serve')),
+        ...optional('apiKey', values['api-key'] ?? (process.env.SIEVE_API_KEY || undefined)),
         ...(values['no-batching'] === true ? { crossRequest: false } : {}),
       });
     },

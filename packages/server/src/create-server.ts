@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import { type CascadeResult, formatPrometheus } from '@sieve/cascade';
 import { parseSettings } from '@sieve/core';
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
@@ -124,7 +124,26 @@ export function createServer(settings: ServerSettings): SieveServer {
     if (closing) reply.header('connection', 'close');
   });
 
-  app.addHook('onRequest', async (_request, reply) => {
+  const publicRoutes = new Set(['/health', '/ready', '/metrics']);
+  app.addHook('onRequest', async (request, reply) => {
+    const path = request.url.split('?')[0]!;
+    if (resolved.apiKey !== undefined && !publicRoutes.has(path)) {
+      const given = request.headers.authorization;
+      if (!safeEqual(given ?? '', `Bearer ${resolved.apiKey}`)) {
+        return sendError(
+          reply,
+          new HttpError({
+            status: 401,
+            code: 'unauthorized',
+            errorType: 'Unauthorized',
+            message:
+              given === undefined
+                ? 'send the API key as Authorization: Bearer <key>'
+                : 'the API key is wrong',
+          }),
+        );
+      }
+    }
     if (closing) {
       return sendError(
         reply,
@@ -454,6 +473,13 @@ export function createServer(settings: ServerSettings): SieveServer {
       await batcher?.drain();
     },
   };
+}
+
+/** Compares secrets in constant time (a wrong key's length or prefix is not timed). */
+function safeEqual(given: string, expected: string): boolean {
+  const a = createHash('sha256').update(given).digest();
+  const b = createHash('sha256').update(expected).digest();
+  return timingSafeEqual(a, b);
 }
 
 /** Parses a JSON body with a wire schema; a failure is a 422 naming the field. */

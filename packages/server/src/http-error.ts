@@ -21,12 +21,20 @@ export type HttpErrorCode =
   | 'backend_unavailable'
   | 'not_configured'
   | 'shutting_down'
+  | 'unauthorized'
   | 'not_found'
   | 'deadline_exceeded'
   | 'internal';
 
-/** TEI's error types (`error_type`), plus `NotFound` for routes TEI does not have. */
-type TeiErrorType = 'Validation' | 'Empty' | 'Overloaded' | 'Backend' | 'Unhealthy' | 'NotFound';
+/** TEI's error types (`error_type`), plus `NotFound` and `Unauthorized`, which TEI answers without a body. */
+type TeiErrorType =
+  | 'Validation'
+  | 'Empty'
+  | 'Overloaded'
+  | 'Backend'
+  | 'Unhealthy'
+  | 'NotFound'
+  | 'Unauthorized';
 
 /** An error answered over HTTP: its status, stable code and message, and the field at fault. */
 export class HttpError extends Error {

@@ -72,6 +72,12 @@ export const serverSettingsSchema = z
         maxQueuedPairs: z.number().int().positive().default(8192),
       })
       .prefault({}),
+    /**
+     * Require `Authorization: Bearer <apiKey>` on every route but `/health`, `/ready` and
+     * `/metrics` (as TEI's `--api-key`); a missing or wrong key is a 401. Cohere clients always
+     * send one. @default none: no key needed
+     */
+    apiKey: z.string().min(1).optional(),
     /** Score one pair (and run one search) before `/ready` says ready. @default true */
     warmUp: z.boolean().default(true),
     /** Versions `/info` reports (the CLI passes Sieve's, Node's, ONNX Runtime's). */

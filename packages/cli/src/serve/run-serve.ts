@@ -33,6 +33,8 @@ export interface ServeOptions {
   host?: string;
   /** Inference workers per model. @default the cross-encoder's default */
   workers?: number;
+  /** Require `Authorization: Bearer <apiKey>` (`--api-key`, or `SIEVE_API_KEY`). */
+  apiKey?: string;
   /** `false`: every request is its own scoring call (`--no-batching`). */
   crossRequest?: boolean;
   /** Stops the server when aborted (tests); otherwise SIGTERM/SIGINT do. */
@@ -185,6 +187,7 @@ export async function runServe(context: CliContext, options: ServeOptions): Prom
       ...(cascade ? { cascade } : {}),
       ...config?.server,
       batching: server,
+      ...(options.apiKey === undefined ? {} : { apiKey: options.apiKey }),
       versions: versions(),
     });
     const { url } = await sieveServer.listen({
