@@ -1,5 +1,5 @@
 import { createCascade } from '@sieve/cascade';
-import { InvalidConfigError, StageError } from '@sieve/core';
+import { InvalidConfigError } from '@sieve/core';
 import { type CrossEncoder, createCrossEncoder } from '@sieve/rerank';
 import { createBm25Retriever, createMemoryDocumentStore } from '@sieve/retrieval';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -179,13 +179,31 @@ describe('createServer over a real cross-encoder', () => {
     expect(answer.deadlineExceeded).toBe(false);
   });
 
+  it('odd but valid text (NUL bytes, lone surrogates, emoji, an empty text, 100 KB) is scored, not refused', async () => {
+    const odd = [
+      'a\u0000b',
+      'lone \ud800 surrogate',
+      '🧪 aspirin 💊',
+      '',
+      'aspirin '.repeat(12_500),
+    ];
+    const { status, body } = await call(url, '/rerank', { body: { query, texts: odd } });
+    expect(status).toBe(200);
+    const ranks = body as Array<{ index: number; score: number }>;
+    expect(ranks.map((rank) => rank.index).sort()).toEqual([0, 1, 2, 3, 4]);
+    for (const rank of ranks) expect(Number.isFinite(rank.score)).toBe(true);
+  });
+
   it('GET /health, /ready, /info, /openapi.json and /metrics', async () => {
     expect((await call(url, '/health')).body).toEqual({ status: 'ok' });
     expect((await call(url, '/ready')).body).toEqual({ ready: true });
     const info = (await call(url, '/info')).body as Record<string, unknown>;
     expect(info).toMatchObject({
       model_id: reranker.modelId,
+      model_type: { reranker: {} },
+      model_dtype: 'fp32',
       max_client_batch_size: 8,
+      max_input_length: reranker.maxLength,
       reranker: { dtype: 'fp32', provider: 'cpu', maxLength: reranker.maxLength },
       search: true,
     });
@@ -398,6 +416,14 @@ describe('createServer over a real cross-encoder', () => {
         code: 'not_found',
         message: /openapi\.json/,
       },
+      {
+        name: 'a __proto__ key (prototype poisoning)',
+        raw: '{"query": "a", "texts": ["b"], "__proto__": {"admin": true}}',
+        status: 400,
+        code: 'invalid_json',
+        message: /JSON/,
+      },
+      { name: 'a null body', raw: 'null', status: 400, code: 'invalid_json', message: /no body/ },
     ];
     for (const testCase of cases) {
       it(testCase.name, async () => {
@@ -421,31 +447,17 @@ describe('createServer over a real cross-encoder', () => {
   });
 });
 
-/** A reranker that wraps a real one with a delay or scripted failures. */
-function wrap(
-  inner: CrossEncoder,
-  behaviour: { delayMs?: number; failures?: number },
-): ServedReranker & { failures: number } {
-  const wrapper = {
+/** A reranker that answers like a real one, `delayMs` later. */
+function slowed(inner: CrossEncoder, delayMs: number): ServedReranker {
+  return {
     modelId: inner.modelId,
     maxLength: inner.maxLength,
-    failures: behaviour.failures ?? 0,
-    countPairTokens: (options: Parameters<CrossEncoder['countPairTokens']>[0]) =>
-      inner.countPairTokens(options),
-    async scorePairs(options: Parameters<CrossEncoder['scorePairs']>[0]) {
-      if (behaviour.delayMs) await new Promise((resolve) => setTimeout(resolve, behaviour.delayMs));
-      if (wrapper.failures > 0) {
-        wrapper.failures--;
-        throw new StageError({
-          component: 'rerank',
-          stageId: 'rerank',
-          message: 'inference failed: inference worker exited with code 1',
-        });
-      }
+    countPairTokens: (options) => inner.countPairTokens(options),
+    async scorePairs(options) {
+      await new Promise((resolve) => setTimeout(resolve, delayMs));
       return inner.scorePairs(options);
     },
   };
-  return wrapper;
 }
 
 describe('createServer under overload, deadlines, failures and shutdown', () => {
@@ -481,7 +493,7 @@ describe('createServer under overload, deadlines, failures and shutdown', () => 
   });
 
   it('a full queue answers 429 with Retry-After, then serves again', async () => {
-    const slow = wrap(reranker, { delayMs: 150 });
+    const slow = slowed(reranker, 150);
     await withServer(
       { reranker: slow, batching: { maxQueuedPairs: 4, maxWaitMs: 0, concurrency: 1 } },
       async (url) => {
@@ -500,7 +512,7 @@ describe('createServer under overload, deadlines, failures and shutdown', () => 
   });
 
   it('a deadline returns what was scored, the rest in input order, and says so', async () => {
-    const slow = wrap(reranker, { delayMs: 120 });
+    const slow = slowed(reranker, 120);
     await withServer(
       { reranker: slow, batching: { maxPairs: 2, maxWaitMs: 0, concurrency: 1 } },
       async (url) => {
@@ -530,19 +542,37 @@ describe('createServer under overload, deadlines, failures and shutdown', () => 
     );
   });
 
-  it('a failed scoring call (a crashed worker) is a 503; the next request succeeds', async () => {
-    const flaky = wrap(reranker, { failures: 1 });
-    await withServer({ reranker: flaky }, async (url) => {
-      const failed = await call(url, '/rerank', { body: { query, texts } });
-      expect(failed.status).toBe(503);
-      expect(failed.body).toMatchObject({ code: 'backend_unavailable', error_type: 'Backend' });
-      expect(failed.headers.get('retry-after')).toBe('1');
-      expect((await call(url, '/rerank', { body: { query, texts } })).status).toBe(200);
-    });
+  it('a real inference worker that dies mid-batch: 503 for that request, the next one is served', async () => {
+    // The worker exits on its 2nd batch (SIEVE_FAULT_INJECT is read when a worker starts; the
+    // pool's replacement starts without it).
+    process.env.SIEVE_FAULT_INJECT = 'worker-exit:2';
+    let workerReranker: CrossEncoder;
+    try {
+      workerReranker = await createCrossEncoder({ model: fixture, dtype: 'fp32', workers: 1 });
+    } finally {
+      delete process.env.SIEVE_FAULT_INJECT;
+    }
+    try {
+      await withServer({ reranker: workerReranker }, async (url) => {
+        expect((await call(url, '/rerank', { body: { query, texts } })).status).toBe(200);
+        const crashed = await call(url, '/rerank', { body: { query, texts } });
+        expect(crashed.status).toBe(503);
+        expect(crashed.body).toMatchObject({ code: 'backend_unavailable' });
+        expect((crashed.body as { error: string }).error).toMatch(/exited with code 70/);
+        expect(crashed.headers.get('retry-after')).toBe('1');
+        let next = await call(url, '/rerank', { body: { query, texts } });
+        // The replacement worker may still be starting: its requests wait for it, none fail.
+        expect(next.status).toBe(200);
+        next = await call(url, '/v2/rerank', { body: { query, documents: texts } });
+        expect(next.status).toBe(200);
+      });
+    } finally {
+      await workerReranker.dispose();
+    }
   });
 
   it('/ready is 503 until warm-up is done', async () => {
-    const slow = wrap(reranker, { delayMs: 200 });
+    const slow = slowed(reranker, 200);
     const server = createServer({ reranker: slow });
     const { url } = await server.listen({ port: 0 });
     try {
@@ -556,7 +586,7 @@ describe('createServer under overload, deadlines, failures and shutdown', () => 
   });
 
   it('close() lets in-flight requests finish', async () => {
-    const slow = wrap(reranker, { delayMs: 150 });
+    const slow = slowed(reranker, 150);
     const server = createServer({ reranker: slow, warmUp: false });
     const { url } = await server.listen({ port: 0 });
     const inFlight = call(url, '/rerank', { body: { query, texts } });

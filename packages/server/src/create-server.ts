@@ -410,7 +410,11 @@ export function createServer(settings: ServerSettings): SieveServer {
   app.get('/info', async () => ({
     ...(reranker
       ? {
+          // TEI's /info fields, for clients that read them.
           model_id: reranker.modelId,
+          model_type: { reranker: {} },
+          ...(reranker.dtype ? { model_dtype: reranker.dtype } : {}),
+          auto_truncate: resolved.autoTruncate,
           reranker: {
             modelId: reranker.modelId,
             maxLength: reranker.maxLength,

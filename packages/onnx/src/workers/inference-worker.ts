@@ -15,6 +15,14 @@ const init = workerData as WorkerInit;
 const send = (message: WorkerResponse, transfer: ArrayBuffer[] = []): void =>
   port.postMessage(message, transfer);
 
+/**
+ * Fault injection for tests of what survives a crashed worker (the server's 503, the pool's
+ * replacement): `SIEVE_FAULT_INJECT=worker-exit:N` in the environment the worker starts with makes
+ * it exit (code 70) on receiving its Nth batch, before answering. Read once, at start.
+ */
+const exitOnBatch = Number(/^worker-exit:(\d+)$/.exec(process.env.SIEVE_FAULT_INJECT ?? '')?.[1]);
+let batchesReceived = 0;
+
 try {
   const ort = await loadOnnxRuntime();
   const engine = await createInferenceEngine(ort, init.modelPath, init.session, init.task);
@@ -26,6 +34,7 @@ try {
       return;
     }
     const receivedAt = absoluteNow();
+    if (++batchesReceived === exitOnBatch) process.exit(70);
     try {
       const { values, feedMs, runMs, paddedTokens } = await engine.run(request.batch);
       send(
