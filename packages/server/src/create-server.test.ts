@@ -1,5 +1,5 @@
 import { createCascade } from '@sieve/cascade';
-import { InvalidConfigError } from '@sieve/core';
+import { InvalidConfigError, type ScorerV1 } from '@sieve/core';
 import { type CrossEncoder, createCrossEncoder } from '@sieve/rerank';
 import { createBm25Retriever, createMemoryDocumentStore } from '@sieve/retrieval';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -568,6 +568,47 @@ describe('createServer under overload, deadlines, failures and shutdown', () => 
       });
     } finally {
       await workerReranker.dispose();
+    }
+  });
+
+  it('/search with a deadline returns the best ranking so far and says so', async () => {
+    const bm25 = createBm25Retriever();
+    bm25.add(corpus);
+    const slowStage: ScorerV1 = {
+      specificationVersion: 'v1',
+      stageId: 'slow',
+      modelId: 'slow',
+      async doScore({ documents }) {
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        return { scores: documents.map(() => 0) };
+      },
+    };
+    const cascade = createCascade({
+      retrievers: [bm25],
+      documentStore: createMemoryDocumentStore(corpus),
+      stages: [{ scorer: slowStage, topK: 2 }],
+      topK: 2,
+    });
+    const server = createServer({ cascade, warmUp: false });
+    const { url } = await server.listen({ port: 0 });
+    try {
+      const answer = await call(url, '/search', { body: { query, deadlineMs: 50 } });
+      expect(answer.status).toBe(200);
+      expect(answer.headers.get('x-sieve-deadline-exceeded')).toBe('true');
+      const body = answer.body as {
+        deadlineExceeded: boolean;
+        results: unknown[];
+        warnings: Array<{ type: string }>;
+      };
+      expect(body.deadlineExceeded).toBe(true);
+      expect(body.results.length).toBeGreaterThan(0);
+      expect(body.warnings.map((warning) => warning.type)).toContain('deadline');
+      // No reranker configured: the rerank routes say so.
+      expect((await call(url, '/rerank', { body: { query, texts } })).body).toMatchObject({
+        code: 'not_configured',
+      });
+    } finally {
+      await server.close();
     }
   });
 
