@@ -48,7 +48,10 @@ export function requirePath(path: string, argument: string, kind: 'file' | 'fold
 }
 
 /** The rows of a JSONL file; a line that is not a JSON object is a usage error naming it. */
-export async function readJsonLines(path: string, argument: string): Promise<Record<string, unknown>[]> {
+export async function readJsonLines(
+  path: string,
+  argument: string,
+): Promise<Record<string, unknown>[]> {
   const rows: Record<string, unknown>[] = [];
   const lines = (await readFile(path, 'utf8')).split('\n');
   lines.forEach((line, index) => {
