@@ -9,6 +9,7 @@ import { benchDense } from './bench/dense.js';
 import { benchGemm } from './bench/gemm.js';
 import { benchInt8 } from './bench/int8.js';
 import { benchRerank, rerankWorkloads, sweepWorkloads } from './bench/rerank.js';
+import { benchServe } from './bench/serve.js';
 import { runDemo } from './demo.js';
 import { defaultEvalShape, defaultSweep } from './evaluate/cascade-shape.js';
 import { type EvaluationOptions, runEvaluation } from './evaluate/run-evaluation.js';
@@ -617,6 +618,53 @@ export const commands: readonly CommandSpec[] = [
         context,
         optional('queries', positiveInteger(values.queries, 'queries', 'bench int8')),
       ),
+  }),
+  defineCommand({
+    name: 'bench serve',
+    summary:
+      'the reranker behind sieve serve under load: req/s, pairs/s, latency, errors and RSS, cross-request batching on and off',
+    flags: {
+      model: {
+        type: 'string',
+        value: 'DIR|ID',
+        description: 'the reranker (default <models>/ms-marco-MiniLM-L-6-v2)',
+      },
+      dtype: {
+        type: 'string',
+        value: dtypes.join('|'),
+        description: 'weights of the reranker (default int8)',
+      },
+      duration: {
+        type: 'string',
+        value: 'S',
+        description: 'seconds of load per cell, and of the in-process figure (default 10)',
+      },
+      connections: {
+        type: 'string',
+        value: 'N,...',
+        description: 'concurrent connections, one cell each (default 1,8,64)',
+      },
+      docs: {
+        type: 'string',
+        value: 'N,...',
+        description: 'texts per request, BM25 top-N of the query (default 30,100)',
+      },
+      ...inputFlags,
+      ...outputFlags,
+    },
+    run: ({ values }, context) => {
+      const integers = (value: string | undefined, name: string) =>
+        value === undefined
+          ? undefined
+          : commaList(value).map((item) => positiveInteger(item, name, 'bench serve')!);
+      return benchServe(context, {
+        ...optional('model', values.model),
+        ...optional('dtype', dtypeOption(values.dtype, 'dtype', 'bench serve')),
+        ...optional('durationSeconds', positiveInteger(values.duration, 'duration', 'bench serve')),
+        ...optional('connections', integers(values.connections, 'connections')),
+        ...optional('documents', integers(values.docs, 'docs')),
+      });
+    },
   }),
   defineCommand({
     name: 'chart',
