@@ -612,6 +612,38 @@ describe('createServer under overload, deadlines, failures and shutdown', () => 
     }
   });
 
+  it('a client that goes away: its pairs leave the queue, nothing is logged, the server serves on', async () => {
+    const slow = slowed(reranker, 150);
+    await withServer(
+      { reranker: slow, batching: { maxPairs: 2, maxWaitMs: 0, concurrency: 1 } },
+      async (url) => {
+        const errors: unknown[] = [];
+        const original = console.error;
+        console.error = (...args: unknown[]) => errors.push(args);
+        try {
+          const controller = new AbortController();
+          const gone = fetch(`${url}/rerank`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ query, texts }),
+            signal: controller.signal,
+          }).catch(() => 'aborted');
+          await new Promise((resolve) => setTimeout(resolve, 50));
+          controller.abort();
+          expect(await gone).toBe('aborted');
+          const next = await call(url, '/rerank', { body: { query, texts: texts.slice(0, 1) } });
+          expect(next.status).toBe(200);
+          const metrics = (await call(url, '/metrics')).body as string;
+          expect(metrics).toContain('status="499"');
+          expect(metrics).toContain('sieve_queue_pairs 0');
+        } finally {
+          console.error = original;
+        }
+        expect(errors).toEqual([]);
+      },
+    );
+  });
+
   it('/ready is 503 until warm-up is done', async () => {
     const slow = slowed(reranker, 200);
     const server = createServer({ reranker: slow });

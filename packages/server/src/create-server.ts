@@ -165,6 +165,13 @@ export function createServer(settings: ServerSettings): SieveServer {
 
   app.setErrorHandler((error: unknown, request, reply) => {
     const httpError = fastifyError(error) ?? toHttpError(error);
+    // The client is gone: its queued pairs were dropped, nothing to answer or to log. Its socket
+    // is closed, so no onResponse follows: count it here, as 499 (nginx's "client closed request").
+    if (httpError.code === 'client_closed') {
+      const route = request.routeOptions.url ?? 'unmatched';
+      metrics.observe(route, request.method, 499, reply.elapsedTime / 1000);
+      return reply.code(499).send();
+    }
     if (httpError.status >= 500 && httpError.code === 'internal') {
       request.log.error(error);
       if (!resolved.logger) console.error('[sieve serve]', error);
@@ -531,7 +538,14 @@ function abortSignalOf(reply: FastifyReply): AbortSignal {
   const controller = new AbortController();
   reply.raw.once('close', () => {
     if (!reply.raw.writableFinished)
-      controller.abort(new Error('the client closed the connection'));
+      controller.abort(
+        new HttpError({
+          status: 499,
+          code: 'client_closed',
+          errorType: 'Validation',
+          message: 'the client closed the connection before the answer',
+        }),
+      );
   });
   return controller.signal;
 }

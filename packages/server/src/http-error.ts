@@ -22,6 +22,7 @@ export type HttpErrorCode =
   | 'not_configured'
   | 'shutting_down'
   | 'unauthorized'
+  | 'client_closed'
   | 'not_found'
   | 'deadline_exceeded'
   | 'internal';
