@@ -417,6 +417,14 @@ shapes are written as sieve eval --shapes reads them: tiny is the prefilter, min
   e.g. sieve tune --corpus corpus.jsonl --queries queries.jsonl --reranker ./my-reranker --prefilter none
        sieve tune --dataset ../shared/datasets/scifact --split train --budget-ms 200`;
 
+/** `--workload` of `sieve bench serve`. */
+function serveWorkload(value: string | undefined): 'documents' | 'passages' | undefined {
+  if (value === undefined || value === 'documents' || value === 'passages') return value;
+  throw usageError(`--workload must be documents or passages, got '${value}'`, {
+    name: 'bench serve',
+  });
+}
+
 /** A model flag: a folder that exists where the command was typed, else a hub id as given. */
 function localOrHub(value: string): string {
   const local = resolve(typedFromFolder(), value);
@@ -649,6 +657,12 @@ export const commands: readonly CommandSpec[] = [
         value: 'N,...',
         description: 'texts per request, BM25 top-N of the query (default 30,100)',
       },
+      workload: {
+        type: 'string',
+        value: 'documents|passages',
+        description:
+          'SciFact abstracts (~375 tokens a pair, default) or passages of up to 3 sentences (~96)',
+      },
       ...inputFlags,
       ...outputFlags,
     },
@@ -663,6 +677,7 @@ export const commands: readonly CommandSpec[] = [
         ...optional('durationSeconds', positiveInteger(values.duration, 'duration', 'bench serve')),
         ...optional('connections', integers(values.connections, 'connections')),
         ...optional('documents', integers(values.docs, 'docs')),
+        ...optional('workload', serveWorkload(values.workload)),
       });
     },
   }),

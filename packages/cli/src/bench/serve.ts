@@ -27,7 +27,7 @@ import { describeMachine, machineLine } from '../support/machine.js';
 import { chooseModels } from '../support/model-choice.js';
 import { childExitError } from './child-exit-error.js';
 import type { LoadJob } from './serve-load-child.js';
-import { beirWorkload, type RerankWorkload } from './workload.js';
+import { beirWorkload, passageWorkload, type RerankWorkload } from './workload.js';
 
 /** Options of {@link benchServe} (the flags of `sieve bench serve`). */
 export interface ServeBenchOptions {
@@ -43,6 +43,12 @@ export interface ServeBenchOptions {
   documents?: readonly number[];
   /** Distinct SciFact test queries the bodies cycle through. @default 100 */
   queries?: number;
+  /**
+   * `documents`: SciFact abstracts (title + text, ~375 tokens a pair); `passages`: the abstracts
+   * cut into passages of up to 3 sentences (~96 tokens a pair, as `sieve bench rerank`).
+   * @default 'documents'
+   */
+  workload?: 'documents' | 'passages';
   /** What the result says was run. @default `sieve` and this process's arguments */
   command?: string;
 }
@@ -212,15 +218,20 @@ export async function benchServe(
   const connectionCounts = options.connections ?? [1, 8, 64];
   const documentCounts = options.documents ?? [30, 100];
   const machine = describeMachine();
-  const workload = await beirWorkload(
-    context.datasetDir,
-    options.queries ?? 100,
-    Math.max(...documentCounts),
-  );
+  const workloadName = options.workload ?? 'documents';
+  const workload =
+    workloadName === 'passages'
+      ? await passageWorkload(
+          context.datasetDir,
+          model!,
+          options.queries ?? 100,
+          Math.max(...documentCounts),
+        )
+      : await beirWorkload(context.datasetDir, options.queries ?? 100, Math.max(...documentCounts));
   const reranker = await createCrossEncoder({ model: model!, dtype, stageId: 'reranker' });
   const randomWeights = isGeneratedModel(model!);
   context.print(
-    `serve on ${machineLine(machine)}; ${model} (${dtype}, ${reranker.execution.workers} workers x ${reranker.execution.intraOpThreads} threads); ${workload.length} queries, ${seconds} s a cell`,
+    `serve on ${machineLine(machine)}; ${model} (${dtype}, ${reranker.execution.workers} workers x ${reranker.execution.intraOpThreads} threads); ${workload.length} queries x ${workloadName}, ${seconds} s a cell`,
   );
   if (randomWeights) {
     context.print(
@@ -276,6 +287,7 @@ export async function benchServe(
     modelsAreRandomWeights: randomWeights,
     execution: reranker.execution,
     queries: workload.length,
+    workload: workloadName,
     durationSeconds: seconds,
     cells,
     library,

@@ -54,6 +54,8 @@ export interface ServeBenchResult {
   execution: { mode: string; workers: number; intraOpThreads: number } | null;
   /** Distinct queries the request bodies cycle through. */
   queries: number;
+  /** SciFact abstracts (`documents`) or passages of up to 3 sentences (`passages`). */
+  workload: 'documents' | 'passages';
   durationSeconds: number;
   cells: ServeCell[];
   library: ServeLibraryRow[];
