@@ -9,7 +9,8 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 
 /**
  * spec (core) -> runtime (onnx) -> implementations (retrieval, rerank) -> composition (cascade)
- * -> serving (server: HTTP over a structural reranker and a cascade) -> applications (cli). Each
+ * -> serving and integrations (server: HTTP; langchain, llamaindex, ai-sdk: framework adapters;
+ * each over a structural scorer or a cascade) -> applications (cli). Each
  * package may import the packages listed here and nothing else of
  * Sieve's; heavy native modules only where listed.
  */
@@ -20,6 +21,9 @@ const allowed: Record<string, { sieve: string[]; native: string[] }> = {
   rerank: { sieve: ['core', 'onnx'], native: [] },
   cascade: { sieve: ['core'], native: [] },
   server: { sieve: ['core', 'cascade'], native: [] },
+  langchain: { sieve: ['core', 'cascade'], native: [] },
+  llamaindex: { sieve: ['core', 'cascade'], native: [] },
+  'ai-sdk': { sieve: ['core', 'cascade'], native: [] },
   cli: { sieve: ['core', 'onnx', 'retrieval', 'rerank', 'cascade', 'server'], native: [] },
 };
 const nativeModules = ['onnxruntime-node', 'hnswlib-node'];

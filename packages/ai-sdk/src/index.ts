@@ -1,0 +1,2 @@
+// Filled in by the adapter's implementation.
+export {};
