@@ -275,6 +275,9 @@ describe('public surfaces', () => {
         "type PruningPolicy",
         "type PruningProgress",
         "type RankedCandidate",
+        "type RankedText",
+        "rankTexts",
+        "type RankTextsOptions",
         "relativeThreshold",
         "type ResolvedCascadeConfig",
         "type ResolvedCascadeSettings",
@@ -291,6 +294,7 @@ describe('public surfaces', () => {
         "type StageScores",
         "type StageStats",
         "type StageStopReason",
+        "type TextRanker",
       ]
     `);
   });

@@ -73,3 +73,9 @@ export {
   type ScorePair,
 } from './pruning/score-bound.js';
 export { relativeThreshold, type ScoreCutOptions, scoreGap } from './pruning/score-cut.js';
+export {
+  type RankedText,
+  type RankTextsOptions,
+  rankTexts,
+  type TextRanker,
+} from './rank-texts.js';
