@@ -13,6 +13,7 @@ const alias = {
   '@sieve/rerank': source('./packages/rerank/src/index.ts'),
   '@sieve/cascade': source('./packages/cascade/src/index.ts'),
   '@sieve/server': source('./packages/server/src/index.ts'),
+  '@sieve/postgres': source('./packages/postgres/src/index.ts'),
   '@sieve/langchain': source('./packages/langchain/src/index.ts'),
   '@sieve/llamaindex': source('./packages/llamaindex/src/index.ts'),
   '@sieve/ai-sdk': source('./packages/ai-sdk/src/index.ts'),

@@ -19,6 +19,7 @@ const allowed: Record<string, { sieve: string[]; native: string[] }> = {
   onnx: { sieve: ['core'], native: ['onnxruntime-node'] },
   retrieval: { sieve: ['core'], native: ['hnswlib-node'] },
   rerank: { sieve: ['core', 'onnx'], native: [] },
+  postgres: { sieve: ['core'], native: [] },
   cascade: { sieve: ['core'], native: [] },
   server: { sieve: ['core', 'cascade'], native: [] },
   langchain: { sieve: ['core', 'cascade'], native: [] },
