@@ -109,6 +109,9 @@ export function createServer(settings: ServerSettings): SieveServer {
   const app = Fastify({
     logger: resolved.logger,
     bodyLimit: resolved.bodyLimitBytes,
+    // Node's own default, which Fastify turns off: a client that sends its request slower than
+    // this (a slowloris) is cut instead of holding a socket forever.
+    requestTimeout: 300_000,
     // Idle keep-alive sockets close on close(); in-flight requests finish first.
     forceCloseConnections: 'idle',
     // Requests that arrive while closing get Sieve's own 503 body (the onRequest hook below).
