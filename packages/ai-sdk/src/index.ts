@@ -1,2 +1,14 @@
-// Filled in by the adapter's implementation.
-export {};
+export {
+  createSieve,
+  type SieveProvider,
+  type SieveProviderSettings,
+  sieve,
+  sieveProviderSettingsSchema,
+} from './sieve-provider.js';
+export {
+  type DocumentText,
+  type SieveRerankingMetadata,
+  type SieveRerankingModel,
+  type SieveRerankingModelSettings,
+  sieveRerankingModelSettingsSchema,
+} from './sieve-reranking-model.js';
