@@ -1,2 +1,13 @@
-// Filled in by the adapter's implementation.
-export {};
+export {
+  createSieveNodePostprocessor,
+  type SieveNodePostprocessor,
+  type SieveNodePostprocessorSettings,
+  sieveNodePostprocessorSettingsSchema,
+} from './sieve-node-postprocessor.js';
+export type { SieveNodeWithScore } from './sieve-node-with-score.js';
+export {
+  createSieveRetriever,
+  type SieveRetriever,
+  type SieveRetrieverSettings,
+  sieveRetrieverSettingsSchema,
+} from './sieve-retriever.js';
