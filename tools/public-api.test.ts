@@ -246,6 +246,7 @@ describe('public surfaces', () => {
         "type CascadeFromConfigOptions",
         "type CascadeInputCandidate",
         "type CascadeResult",
+        "cascadeSchema",
         "type CascadeSettings",
         "cascadeSettingsSchema",
         "type CascadeStats",
@@ -266,6 +267,7 @@ describe('public surfaces', () => {
         "fuseWeighted",
         "type FusionInput",
         "type FusionSettings",
+        "isCascade",
         "linearScoreBound",
         "type LinearScoreBound",
         "patience",
@@ -286,6 +288,7 @@ describe('public surfaces', () => {
         "type ScoreCutOptions",
         "scoreGap",
         "type ScorePair",
+        "scorerSchema",
         "type ScoringReport",
         "scoringStageSchema",
         "type ScoringStageSettings",
@@ -295,6 +298,7 @@ describe('public surfaces', () => {
         "type StageStats",
         "type StageStopReason",
         "type TextRanker",
+        "textRankerSchema",
       ]
     `);
   });
@@ -328,6 +332,54 @@ describe('public surfaces', () => {
         "type SieveServer",
         "type TeiRerankRequest",
         "teiRerankRequestSchema",
+      ]
+    `);
+  });
+
+  it('@sieve/langchain', () => {
+    expect(exportedNames('packages/langchain/src/index.ts')).toMatchInlineSnapshot(`
+      [
+        "createSieveDocumentCompressor",
+        "createSieveRetriever",
+        "type SieveDocumentCompressor",
+        "type SieveDocumentCompressorSettings",
+        "sieveDocumentCompressorSettingsSchema",
+        "type SieveRetriever",
+        "type SieveRetrieverSettings",
+        "sieveRetrieverSettingsSchema",
+      ]
+    `);
+  });
+
+  it('@sieve/llamaindex', () => {
+    expect(exportedNames('packages/llamaindex/src/index.ts')).toMatchInlineSnapshot(`
+      [
+        "createSieveNodePostprocessor",
+        "createSieveRetriever",
+        "type SieveNodePostprocessor",
+        "type SieveNodePostprocessorSettings",
+        "sieveNodePostprocessorSettingsSchema",
+        "type SieveNodeWithScore",
+        "type SieveRetriever",
+        "type SieveRetrieverSettings",
+        "sieveRetrieverSettingsSchema",
+      ]
+    `);
+  });
+
+  it('@sieve/ai-sdk', () => {
+    expect(exportedNames('packages/ai-sdk/src/index.ts')).toMatchInlineSnapshot(`
+      [
+        "createSieve",
+        "type DocumentText",
+        "sieve",
+        "type SieveProvider",
+        "type SieveProviderSettings",
+        "sieveProviderSettingsSchema",
+        "type SieveRerankingMetadata",
+        "type SieveRerankingModel",
+        "type SieveRerankingModelSettings",
+        "sieveRerankingModelSettingsSchema",
       ]
     `);
   });

@@ -7,29 +7,17 @@ import {
   type SharedV4Warning,
   UnsupportedFunctionalityError,
 } from '@ai-sdk/provider';
-import { type Cascade, type RankedText, rankTexts, type TextRanker } from '@sieve/cascade';
+import {
+  isCascade,
+  type RankedText,
+  rankTexts,
+  type TextRanker,
+  textRankerSchema,
+} from '@sieve/cascade';
 import { InvalidArgumentError, parseSettings, type ScorerV1 } from '@sieve/core';
 import { z } from 'zod';
 
 const component = 'ai-sdk';
-
-const isObject = (value: unknown): value is Record<string, unknown> =>
-  value != null && typeof value === 'object';
-
-/**
- * A `ScorerV1` (`specificationVersion: 'v1'` and `doScore`) or a `Cascade` (`search`): what
- * `rankTexts` of `@sieve/cascade` ranks with.
- */
-const rankerSchema = z.custom<TextRanker>(
-  (value) =>
-    isObject(value) &&
-    ((value.specificationVersion === 'v1' && typeof value.doScore === 'function') ||
-      typeof value.search === 'function'),
-  {
-    message:
-      'must be a ScorerV1 (createCrossEncoder, createRemoteScorer of @sieve/rerank) or a Cascade (createCascade of @sieve/cascade)',
-  },
-);
 
 /** Turns one object document of `rerank({ documents })` into the text Sieve scores. */
 export type DocumentText = (document: JSONObject) => string;
@@ -98,14 +86,14 @@ export function createSieveRerankingModel(
   defaultDocumentText: DocumentText | undefined,
 ): SieveRerankingModel {
   const checked = parseSettings(
-    z.object({ ranker: rankerSchema, settings: sieveRerankingModelSettingsSchema }),
+    z.object({ ranker: textRankerSchema, settings: sieveRerankingModelSettingsSchema }),
     { ranker, settings: settings ?? {} },
     { component },
   );
   const documentText = checked.settings.documentText ?? defaultDocumentText;
   const modelId =
     checked.settings.modelId ??
-    (typeof (ranker as Partial<Cascade>).search === 'function'
+    (isCascade(ranker)
       ? 'cascade'
       : ((ranker as ScorerV1).modelId ?? (ranker as ScorerV1).stageId));
 

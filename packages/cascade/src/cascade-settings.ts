@@ -3,24 +3,14 @@ import {
   fusionSettingsSchema,
   type GetDocuments,
   retrievalSourcesSchema,
-  type ScorerV1,
   type SieveDocument,
 } from '@sieve/core';
 import { z } from 'zod';
 import type { PruningPolicy } from './pruning/pruning-policy.js';
+import { scorerSchema } from './ranker-schemas.js';
 
 const isObject = (value: unknown): value is Record<string, unknown> =>
   value != null && typeof value === 'object';
-
-const scorerSchema = z.custom<ScorerV1>(
-  (value) =>
-    isObject(value) &&
-    value.specificationVersion === 'v1' &&
-    typeof value.stageId === 'string' &&
-    value.stageId !== '' &&
-    typeof value.doScore === 'function',
-  { message: "must be a ScorerV1: { specificationVersion: 'v1', stageId, modelId, doScore }" },
-);
 
 const pruningPolicySchema = z.custom<PruningPolicy>(
   (value) => isObject(value) && typeof value.name === 'string' && typeof value.plan === 'function',

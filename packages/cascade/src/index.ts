@@ -79,3 +79,4 @@ export {
   rankTexts,
   type TextRanker,
 } from './rank-texts.js';
+export { cascadeSchema, isCascade, scorerSchema, textRankerSchema } from './ranker-schemas.js';

@@ -6,6 +6,7 @@ import {
 } from '@sieve/core';
 import type { StageScores } from './cascade-result.js';
 import type { Cascade } from './create-cascade.js';
+import { isCascade } from './ranker-schemas.js';
 
 /** What ranks texts: one scorer (a cross-encoder, a remote scorer) or a whole cascade. */
 export type TextRanker = ScorerV1 | Cascade;
@@ -35,10 +36,6 @@ export interface RankedText {
 }
 
 const component = 'cascade';
-
-/** True for a cascade, false for a `ScorerV1`. */
-const isCascade = (ranker: TextRanker): ranker is Cascade =>
-  typeof (ranker as Cascade).search === 'function';
 
 /**
  * Ranks texts against a query, best first, with a scorer or a cascade: the one ranking the

@@ -3,12 +3,6 @@ import { z } from 'zod';
 /** The component name in this package's error messages. */
 export const component = 'langchain';
 
-/** A cascade, told from a scorer by its `search` method (as `rankTexts` tells them). */
-export const isCascade = (value: unknown): boolean =>
-  value != null &&
-  typeof value === 'object' &&
-  typeof (value as { search?: unknown }).search === 'function';
-
 /**
  * The metadata key of the score that ranked a document. `relevanceScore` is the key LangChain's
  * own rerankers (`CohereRerank`) write, so code that reads it works with Sieve unchanged.

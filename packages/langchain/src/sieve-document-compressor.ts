@@ -1,18 +1,10 @@
 import type { Callbacks } from '@langchain/core/callbacks/manager';
 import { Document, type DocumentInterface } from '@langchain/core/documents';
 import { BaseDocumentCompressor } from '@langchain/core/retrievers/document_compressors';
-import { rankTexts, scoringStageSchema, type TextRanker } from '@sieve/cascade';
+import { rankTexts, textRankerSchema } from '@sieve/cascade';
 import { InvalidArgumentError, parseSettings } from '@sieve/core';
 import { z } from 'zod';
-import { component, isCascade, metadataKeySchema, topKSchema } from './settings-fields.js';
-
-const rankerSchema = z.custom<TextRanker>(
-  (value) => isCascade(value) || scoringStageSchema.shape.scorer.safeParse(value).success,
-  {
-    message:
-      'must be a ScorerV1 (createCrossEncoder, createRemoteScorer) or a Cascade (createCascade)',
-  },
-);
+import { component, metadataKeySchema, topKSchema } from './settings-fields.js';
 
 /** Schema of {@link SieveDocumentCompressorSettings}. */
 export const sieveDocumentCompressorSettingsSchema = z.strictObject({
@@ -21,7 +13,7 @@ export const sieveDocumentCompressorSettingsSchema = z.strictObject({
    * `@sieve/rerank`) or a whole cascade (`createCascade`), which then ranks the documents it is
    * given instead of retrieving.
    */
-  ranker: rankerSchema,
+  ranker: textRankerSchema,
   /**
    * Keep the best `topK` documents.
    * @default every document for a scorer; the cascade's own `topK` for a cascade

@@ -1,9 +1,9 @@
 import { Document, type DocumentInterface } from '@langchain/core/documents';
 import { BaseRetriever } from '@langchain/core/retrievers';
-import type { Cascade } from '@sieve/cascade';
+import { cascadeSchema } from '@sieve/cascade';
 import { InvalidArgumentError, parseSettings } from '@sieve/core';
 import { z } from 'zod';
-import { component, isCascade, metadataKeySchema, topKSchema } from './settings-fields.js';
+import { component, metadataKeySchema, topKSchema } from './settings-fields.js';
 
 /** Schema of {@link SieveRetrieverSettings}. */
 export const sieveRetrieverSettingsSchema = z.strictObject({
@@ -11,9 +11,7 @@ export const sieveRetrieverSettingsSchema = z.strictObject({
    * A whole cascade with its own retrieval (`createCascade` with `retrievers`) and a
    * `documentStore` (or `getDocuments`), which supplies each result's text.
    */
-  cascade: z.custom<Cascade>(isCascade, {
-    message: 'must be a Cascade (createCascade) with retrievers and a documentStore',
-  }),
+  cascade: cascadeSchema,
   /**
    * How many documents a query returns.
    * @default the cascade's own `topK`

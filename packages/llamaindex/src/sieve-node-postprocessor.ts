@@ -1,22 +1,14 @@
 import type { MessageContent } from '@llamaindex/core/llms';
 import type { BaseNodePostprocessor } from '@llamaindex/core/postprocessor';
 import { MetadataMode, type NodeWithScore } from '@llamaindex/core/schema';
-import { type Cascade, rankTexts, type TextRanker } from '@sieve/cascade';
-import { describeType, InvalidArgumentError, parseSettings, type ScorerV1 } from '@sieve/core';
+import { rankTexts, textRankerSchema } from '@sieve/cascade';
+import { describeType, InvalidArgumentError, parseSettings } from '@sieve/core';
 import { z } from 'zod';
 import { component, queryText } from './query-text.js';
 import type { SieveNodeWithScore } from './sieve-node-with-score.js';
 
 const isObject = (value: unknown): value is Record<string, unknown> =>
   value != null && typeof value === 'object';
-
-const isTextRanker = (value: unknown): value is TextRanker =>
-  isObject(value) &&
-  (typeof (value as Partial<Cascade>).search === 'function' ||
-    (value.specificationVersion === 'v1' &&
-      typeof value.stageId === 'string' &&
-      value.stageId !== '' &&
-      typeof (value as Partial<ScorerV1>).doScore === 'function'));
 
 /**
  * Schema of {@link SieveNodePostprocessorSettings}, for tools that validate settings themselves.
@@ -31,10 +23,7 @@ export const sieveNodePostprocessorSettingsSchema = z.strictObject({
    * What ranks the nodes: a `ScorerV1` (`createCrossEncoder` or `createRemoteScorer` of
    * `@sieve/rerank`) or a `Cascade` (`createCascade`), whose stages then rank the nodes in turn.
    */
-  ranker: z.custom<TextRanker>(
-    isTextRanker,
-    'pass a ScorerV1 (createCrossEncoder() or createRemoteScorer() of @sieve/rerank) or a cascade (createCascade() of @sieve/cascade)',
-  ),
+  ranker: textRankerSchema,
   /**
    * Keep the best `topN` nodes (LlamaIndex's name for a reranker's cut, as in `CohereRerank`).
    * Unlike `CohereRerank` (2), the default cuts nothing the ranker keeps.

@@ -1,7 +1,7 @@
 import type { QueryBundle, QueryType } from '@llamaindex/core/query-engine';
 import { BaseRetriever } from '@llamaindex/core/retriever';
 import { type Metadata, TextNode } from '@llamaindex/core/schema';
-import type { Cascade, RankedCandidate } from '@sieve/cascade';
+import { type Cascade, cascadeSchema, type RankedCandidate } from '@sieve/cascade';
 import { InvalidConfigError, parseSettings } from '@sieve/core';
 import { z } from 'zod';
 import { component, queryText } from './query-text.js';
@@ -20,11 +20,7 @@ export const sieveRetrieverSettingsSchema = z.strictObject({
    * The cascade that retrieves and ranks: it needs retrievers, and a `documentStore` or
    * `getDocuments` so that each result carries the document its node is made from.
    */
-  cascade: z.custom<Cascade>(
-    (value) =>
-      value != null && typeof value === 'object' && typeof (value as Cascade).search === 'function',
-    'pass a cascade (createCascade() or createCascadeFromConfig() of @sieve/cascade)',
-  ),
+  cascade: cascadeSchema,
   /** How many nodes a retrieval returns. @default the cascade's `topK` */
   topK: z.number().int().positive().optional(),
 });

@@ -1,4 +1,4 @@
-import type { Cascade } from '@sieve/cascade';
+import { cascadeSchema } from '@sieve/cascade';
 import { z } from 'zod';
 import type { PairScorer } from './pair-batcher.js';
 
@@ -31,12 +31,7 @@ export const serverSettingsSchema = z
       )
       .optional(),
     /** Serves `/search`. Without it `/search` answers 404. */
-    cascade: z
-      .custom<Cascade>(
-        (value) => isObject(value) && typeof (value as Cascade).search === 'function',
-        'pass a cascade (createCascade() or createCascadeFromConfig() of @sieve/cascade)',
-      )
-      .optional(),
+    cascade: cascadeSchema.optional(),
     /**
      * Cut over-long inputs when a TEI request does not say (`truncate` absent). TEI's own default
      * is to refuse them; Sieve cuts, as Cohere does.
