@@ -16,10 +16,13 @@ import signal
 import sys
 import tempfile
 import threading
+import warnings
 from pathlib import Path
 
 
 def main() -> int:
+    # platformdirs warns when XDG_RUNTIME_DIR is unset (containers, CI); pgserver then uses /tmp.
+    warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
     try:
         import pgserver
     except ImportError as error:

@@ -3,14 +3,13 @@ import { escapeLiteral, type Pool } from 'pg';
 import { z } from 'zod';
 import { pgDistances } from './distances.js';
 import { PgSchemaError } from './errors/pg-schema-error.js';
-import { parseTableName, quoteIdentifier, type TableName, tableNameSchema } from './identifiers.js';
+import { quoteIdentifier, type TableName } from './identifiers.js';
 import { assertTableShape, inspectTable } from './inspect-table.js';
+import { openPgTable, pgTableSettingsShape } from './open-pg-table.js';
 import {
   component,
   type PgConnectionSettings,
   type PgErrorContext,
-  pgConnectionSettingsSchema,
-  resolvePgConnection,
   translatePgError,
   withTransaction,
 } from './pg-connection.js';
@@ -27,9 +26,7 @@ export const pgSchemaColumns = {
 
 /** Schema of {@link EnsurePgSchemaSettings} without `pool`. */
 export const ensurePgSchemaSettingsSchema = z.strictObject({
-  ...pgConnectionSettingsSchema.shape,
-  /** The table: `docs`, or `schema.docs` (the schema is created too). */
-  table: tableNameSchema,
+  ...pgTableSettingsShape,
   /** The embedding dimension: `vector(dimensions)`; the embedder's `dimensions`. */
   dimensions: z.number().int().min(1).max(16_000),
   /** The distance the HNSW index serves; the retriever must use the same. @default 'cosine' */
@@ -81,13 +78,12 @@ export type EnsurePgSchemaSettings = z.input<typeof ensurePgSchemaSettingsSchema
 export async function ensurePgSchema(settings: EnsurePgSchemaSettings): Promise<void> {
   const { pool, ...rest } = settings;
   const parsed = parseSettings(ensurePgSchemaSettingsSchema, rest, { component });
-  const connection = resolvePgConnection(pool as Pool | undefined, parsed.connectionString);
-  const table = parseTableName(parsed.table);
-  const context: PgErrorContext = {
-    target: connection.target,
-    table: table.given,
+  const { connection, table, context } = await openPgTable({
+    pool: pool as Pool | undefined,
+    connectionString: parsed.connectionString,
+    table: parsed.table,
     operation: 'ensurePgSchema',
-  };
+  });
   try {
     await withTransaction(connection, context, async (client) => {
       for (const statement of schemaStatements(table, parsed)) {

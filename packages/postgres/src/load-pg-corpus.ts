@@ -10,22 +10,13 @@ import { toSql } from 'pgvector';
 import { z } from 'zod';
 import { assertEmbedder, embedTexts } from './embed-texts.js';
 import { pgSchemaColumns } from './ensure-pg-schema.js';
-import { parseTableName, quoteIdentifier, tableNameSchema } from './identifiers.js';
-import { assertTableShape, inspectTable } from './inspect-table.js';
-import {
-  component,
-  type PgConnectionSettings,
-  type PgErrorContext,
-  pgConnectionSettingsSchema,
-  queryRows,
-  resolvePgConnection,
-} from './pg-connection.js';
+import { quoteIdentifier } from './identifiers.js';
+import { openPgTable, pgTableSettingsShape } from './open-pg-table.js';
+import { component, type PgConnectionSettings, queryRows } from './pg-connection.js';
 
 /** Schema of {@link LoadPgCorpusSettings} without the objects passed beside it. */
 export const loadPgCorpusSettingsSchema = z.strictObject({
-  ...pgConnectionSettingsSchema.shape,
-  /** A table made by `ensurePgSchema`. */
-  table: tableNameSchema,
+  ...pgTableSettingsShape,
   /** Documents per batch: one existence query, one embedder call, one INSERT. @default 256 */
   batchSize: z.number().int().min(1).max(100_000).default(256),
 });
@@ -75,13 +66,26 @@ export async function loadPgCorpus(
   const embedder = assertEmbedder(givenEmbedder);
   const parsed = parseSettings(loadPgCorpusSettingsSchema, rest, { component });
   assertDocuments(documents, component, { allowEmpty: true });
-  const connection = resolvePgConnection(pool as Pool | undefined, parsed.connectionString);
-  const table = parseTableName(parsed.table);
-  const context: PgErrorContext = {
-    target: connection.target,
-    table: table.given,
+  const fromSchema = 'table (made by ensurePgSchema)';
+  const { connection, table, context } = await openPgTable({
+    pool: pool as Pool | undefined,
+    connectionString: parsed.connectionString,
+    table: parsed.table,
     operation: 'loadPgCorpus',
-  };
+    requirements: [
+      ...(['id', 'title', 'text', 'metadata'] as const).map((name) => ({
+        column: pgSchemaColumns[name],
+        setting: fromSchema,
+      })),
+      {
+        column: pgSchemaColumns.embedding,
+        setting: fromSchema,
+        types: ['vector'],
+        dimensions: embedder.dimensions,
+      },
+    ],
+    needsVector: true,
+  });
   const column = (name: keyof typeof pgSchemaColumns): string =>
     quoteIdentifier(pgSchemaColumns[name]);
   const existing = `SELECT ${column('id')} AS id FROM ${table.sql} WHERE ${column('id')} = ANY($1::text[])`;
@@ -91,23 +95,6 @@ export async function loadPgCorpus(
   let inserted = 0;
   let skipped = 0;
   try {
-    assertTableShape(
-      await inspectTable(connection, table, context),
-      table,
-      [
-        { column: pgSchemaColumns.id, setting: 'table (from ensurePgSchema)' },
-        { column: pgSchemaColumns.title, setting: 'table (from ensurePgSchema)' },
-        { column: pgSchemaColumns.text, setting: 'table (from ensurePgSchema)' },
-        { column: pgSchemaColumns.metadata, setting: 'table (from ensurePgSchema)' },
-        {
-          column: pgSchemaColumns.embedding,
-          setting: 'table (from ensurePgSchema)',
-          types: ['vector'],
-          dimensions: embedder.dimensions,
-        },
-      ],
-      { needsVector: true },
-    );
     for (let start = 0; start < documents.length; start += parsed.batchSize) {
       abortSignal?.throwIfAborted();
       const batch = documents.slice(start, start + parsed.batchSize);

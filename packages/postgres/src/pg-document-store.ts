@@ -1,27 +1,14 @@
 import { InvalidArgumentError, parseSettings, type SieveDocument } from '@sieve/core';
 import type { Pool } from 'pg';
 import { z } from 'zod';
-import {
-  columnNameSchema,
-  parseTableName,
-  quoteIdentifier,
-  tableNameSchema,
-} from './identifiers.js';
-import { assertTableShape, type ColumnRequirement, inspectTable } from './inspect-table.js';
-import {
-  component,
-  type PgConnectionSettings,
-  type PgErrorContext,
-  pgConnectionSettingsSchema,
-  queryRows,
-  resolvePgConnection,
-} from './pg-connection.js';
+import { columnNameSchema, quoteIdentifier } from './identifiers.js';
+import type { ColumnRequirement } from './inspect-table.js';
+import { openPgTable, pgTableSettingsShape } from './open-pg-table.js';
+import { component, type PgConnectionSettings, queryRows } from './pg-connection.js';
 
 /** Schema of {@link PgDocumentStoreSettings} without `pool`. Defaults: `ensurePgSchema`'s layout. */
 export const pgDocumentStoreSettingsSchema = z.strictObject({
-  ...pgConnectionSettingsSchema.shape,
-  /** The table: `docs`, or `schema.docs`. Names are quoted, so case-sensitive. */
-  table: tableNameSchema,
+  ...pgTableSettingsShape,
   /** The id column (any type; ids are compared in its type and returned as text). @default 'id' */
   idColumn: columnNameSchema.default('id'),
   /** The text column (a NULL reads as ''). @default 'text' */
@@ -62,13 +49,6 @@ export async function createPgDocumentStore(
 ): Promise<PgDocumentStore> {
   const { pool, ...rest } = settings;
   const parsed = parseSettings(pgDocumentStoreSettingsSchema, rest, { component });
-  const connection = resolvePgConnection(pool as Pool | undefined, parsed.connectionString);
-  const table = parseTableName(parsed.table);
-  const context: PgErrorContext = {
-    target: connection.target,
-    table: table.given,
-    operation: 'pg-document-store',
-  };
   const requirements: ColumnRequirement[] = [
     { column: parsed.idColumn, setting: 'idColumn' },
     { column: parsed.textColumn, setting: 'textColumn' },
@@ -83,14 +63,13 @@ export async function createPgDocumentStore(
       types: ['json', 'jsonb'],
     });
   }
-  try {
-    assertTableShape(await inspectTable(connection, table, context), table, requirements, {
-      needsVector: false,
-    });
-  } catch (error) {
-    await connection.close();
-    throw error;
-  }
+  const { connection, table, context } = await openPgTable({
+    pool: pool as Pool | undefined,
+    connectionString: parsed.connectionString,
+    table: parsed.table,
+    operation: 'pg-document-store',
+    requirements,
+  });
   const id = quoteIdentifier(parsed.idColumn);
   const columns = [
     `${id}::text AS id`,

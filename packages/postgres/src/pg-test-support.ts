@@ -7,7 +7,8 @@ import { escapeIdentifier, Pool, type PoolConfig } from 'pg';
 import { afterAll } from 'vitest';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
-const python = `${root}tools/.venv/bin/python`;
+/** The Python with `pgserver`: the tools venv's, or `SIEVE_TEST_PG_PYTHON`. */
+const python = process.env.SIEVE_TEST_PG_PYTHON ?? `${root}tools/.venv/bin/python`;
 const script = `${root}tools/pg-test-server.py`;
 
 /** A database made for one test file, dropped after it. */
@@ -21,7 +22,8 @@ export interface PgTestDatabase {
 }
 
 /** Whether a server must be found: under CI, or with SIEVE_REQUIRE_PG=1. */
-const required = Boolean(process.env.CI) || process.env.SIEVE_REQUIRE_PG === '1';
+const required =
+  !['', '0', 'false', undefined].includes(process.env.CI) || process.env.SIEVE_REQUIRE_PG === '1';
 
 /**
  * Starts a server (or takes `SIEVE_TEST_PG_URL`), creates a fresh database on it and registers

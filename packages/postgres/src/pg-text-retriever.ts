@@ -9,20 +9,13 @@ import {
 import type { Pool } from 'pg';
 import { z } from 'zod';
 import { buildFilterSql, pgFilterSchema } from './filter.js';
-import {
-  columnNameSchema,
-  parseTableName,
-  quoteIdentifier,
-  tableNameSchema,
-} from './identifiers.js';
-import { assertTableShape, inspectTable } from './inspect-table.js';
+import { columnNameSchema, parseTableName, quoteIdentifier } from './identifiers.js';
+import { openPgTable, pgTableSettingsShape } from './open-pg-table.js';
 import {
   component,
   type PgConnectionSettings,
   type PgErrorContext,
-  pgConnectionSettingsSchema,
   queryRows,
-  resolvePgConnection,
   translatePgError,
 } from './pg-connection.js';
 import type { PgVectorRetrieverCallOptions } from './pg-vector-retriever.js';
@@ -33,11 +26,9 @@ import type { PgVectorRetrieverCallOptions } from './pg-vector-retriever.js';
  */
 export const pgTextRetrieverSettingsSchema = z
   .strictObject({
-    ...pgConnectionSettingsSchema.shape,
+    ...pgTableSettingsShape,
     /** @default 'pg-text' */
     stageId: z.string().min(1).default('pg-text'),
-    /** The table: `docs`, or `schema.docs`. Names are quoted, so case-sensitive. */
-    table: tableNameSchema,
     /** The id column (any type; returned as text). @default 'id' */
     idColumn: columnNameSchema.default('id'),
     /**
@@ -102,24 +93,18 @@ export async function createPgTextRetriever(
 ): Promise<PgTextRetriever> {
   const { pool, ...rest } = settings;
   const parsed = parseSettings(pgTextRetrieverSettingsSchema, rest, { component });
-  const connection = resolvePgConnection(pool as Pool | undefined, parsed.connectionString);
-  const table = parseTableName(parsed.table);
-  const context: PgErrorContext = {
-    target: connection.target,
-    table: table.given,
-    operation: parsed.stageId,
-  };
   const document =
     parsed.textColumn === undefined
       ? { column: parsed.tsvectorColumn ?? 'tsv', setting: 'tsvectorColumn', types: ['tsvector'] }
       : { column: parsed.textColumn, setting: 'textColumn' };
+  const { connection, context } = await openPgTable({
+    pool: pool as Pool | undefined,
+    connectionString: parsed.connectionString,
+    table: parsed.table,
+    operation: parsed.stageId,
+    requirements: [{ column: parsed.idColumn, setting: 'idColumn' }, document],
+  });
   try {
-    assertTableShape(
-      await inspectTable(connection, table, context),
-      table,
-      [{ column: parsed.idColumn, setting: 'idColumn' }, document],
-      { needsVector: false },
-    );
     await assertTextSearchConfig(connection, context, parsed.config);
   } catch (error) {
     await connection.close();

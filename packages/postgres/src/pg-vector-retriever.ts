@@ -14,20 +14,13 @@ import { z } from 'zod';
 import { pgDistances } from './distances.js';
 import { assertEmbedder, embedTexts } from './embed-texts.js';
 import { buildFilterSql, type PgFilter, pgFilterSchema } from './filter.js';
-import {
-  columnNameSchema,
-  parseTableName,
-  quoteIdentifier,
-  tableNameSchema,
-} from './identifiers.js';
-import { assertTableShape, inspectTable } from './inspect-table.js';
+import { columnNameSchema, parseTableName, quoteIdentifier } from './identifiers.js';
+import { openPgTable, pgTableSettingsShape } from './open-pg-table.js';
 import {
   component,
   type PgConnection,
   type PgConnectionSettings,
   type PgErrorContext,
-  pgConnectionSettingsSchema,
-  resolvePgConnection,
   withTransaction,
 } from './pg-connection.js';
 
@@ -36,11 +29,9 @@ import {
  * `embedder`). Column defaults are the layout `ensurePgSchema` creates.
  */
 export const pgVectorRetrieverSettingsSchema = z.strictObject({
-  ...pgConnectionSettingsSchema.shape,
+  ...pgTableSettingsShape,
   /** @default 'pg-vector' */
   stageId: z.string().min(1).default('pg-vector'),
-  /** The table: `docs`, or `schema.docs`. Names are quoted, so case-sensitive. */
-  table: tableNameSchema,
   /** The id column (any type; returned as text). @default 'id' */
   idColumn: columnNameSchema.default('id'),
   /** The `vector(N)` column. @default 'embedding' */
@@ -128,32 +119,22 @@ export async function createPgVectorRetriever(
   const { pool, embedder: givenEmbedder, ...rest } = settings;
   const embedder = assertEmbedder(givenEmbedder);
   const parsed = parseSettings(pgVectorRetrieverSettingsSchema, rest, { component });
-  const connection = resolvePgConnection(pool as Pool | undefined, parsed.connectionString);
-  const table = parseTableName(parsed.table);
-  const context: PgErrorContext = {
-    target: connection.target,
-    table: table.given,
+  const { connection, context } = await openPgTable({
+    pool: pool as Pool | undefined,
+    connectionString: parsed.connectionString,
+    table: parsed.table,
     operation: parsed.stageId,
-  };
-  try {
-    assertTableShape(
-      await inspectTable(connection, table, context),
-      table,
-      [
-        { column: parsed.idColumn, setting: 'idColumn' },
-        {
-          column: parsed.embeddingColumn,
-          setting: 'embeddingColumn',
-          types: ['vector'],
-          dimensions: embedder.dimensions,
-        },
-      ],
-      { needsVector: true },
-    );
-  } catch (error) {
-    await connection.close();
-    throw error;
-  }
+    requirements: [
+      { column: parsed.idColumn, setting: 'idColumn' },
+      {
+        column: parsed.embeddingColumn,
+        setting: 'embeddingColumn',
+        types: ['vector'],
+        dimensions: embedder.dimensions,
+      },
+    ],
+    needsVector: true,
+  });
   return buildVectorRetriever(parsed, embedder, connection, context);
 }
 
