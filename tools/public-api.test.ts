@@ -302,6 +302,46 @@ describe('public surfaces', () => {
       ]
     `);
   });
+  it('@sieve/postgres', () => {
+    expect(exportedNames('packages/postgres/src/index.ts')).toMatchInlineSnapshot(`
+      [
+        "createPgDocumentStore",
+        "createPgTextRetriever",
+        "createPgVectorRetriever",
+        "ensurePgSchema",
+        "type EnsurePgSchemaSettings",
+        "ensurePgSchemaSettingsSchema",
+        "loadPgCorpus",
+        "type LoadPgCorpusProgress",
+        "type LoadPgCorpusSettings",
+        "loadPgCorpusSettingsSchema",
+        "type PgConnectionSettings",
+        "pgConnectionSettingsSchema",
+        "type PgDistance",
+        "type PgDistanceInfo",
+        "pgDistances",
+        "type PgDocumentStore",
+        "type PgDocumentStoreSettings",
+        "pgDocumentStoreSettingsSchema",
+        "type PgFilter",
+        "pgFilterSchema",
+        "type PgFilterValue",
+        "type PgQueryPlan",
+        "pgSchemaColumns",
+        "PgSchemaError",
+        "type PgSchemaProblem",
+        "type PgTextRetriever",
+        "type PgTextRetrieverSettings",
+        "pgTextRetrieverSettingsSchema",
+        "type PgVectorRetriever",
+        "type PgVectorRetrieverCallOptions",
+        "type PgVectorRetrieverSettings",
+        "pgVectorRetrieverSettingsSchema",
+        "quoteIdentifier",
+      ]
+    `);
+  });
+
   it('@sieve/server', () => {
     expect(exportedNames('packages/server/src/index.ts')).toMatchInlineSnapshot(`
       [
