@@ -96,6 +96,11 @@ export async function createWorkerPool(size: number, init: WorkerInit): Promise<
       const onStartError = (error: Error): void => reject(error);
       worker.once('message', onFirst);
       worker.once('error', onStartError);
+      // A worker that dies before saying ready or failing (a native crash) must not leave the
+      // start pending forever; once it is ready this rejection is a no-op.
+      worker.once('exit', (code) =>
+        reject(new Error(`inference worker exited with code ${code} while starting`)),
+      );
     });
 
   const onMessage = (slot: Slot, response: WorkerResponse): void => {
@@ -126,20 +131,48 @@ export async function createWorkerPool(size: number, init: WorkerInit): Promise<
     dispatch();
   };
 
+  /** Replacements being started: while one is, queued work waits for it. */
+  let starting = 0;
+
+  /**
+   * Starts a worker in place of a lost one. When it cannot start (the model file is gone, memory
+   * ran out) and no worker is left, queued tasks reject instead of waiting for a worker that
+   * never comes; the next `run` tries again.
+   */
+  const replace = (): void => {
+    starting += 1;
+    startOne().then(
+      ({ slot: fresh }) => {
+        starting -= 1;
+        if (closed) {
+          void fresh.worker.terminate();
+          return;
+        }
+        slots.push(fresh);
+        dispatch();
+      },
+      (error: unknown) => {
+        starting -= 1;
+        if (closed || slots.length > 0 || starting > 0) return;
+        const failure = new Error(
+          `could not restart an inference worker: ${(error as Error)?.message ?? String(error)}`,
+          { cause: error },
+        );
+        for (const task of queue.splice(0)) task.reject(failure);
+      },
+    );
+  };
+
   const onCrash = (slot: Slot, error: Error): void => {
+    // The batch in flight is not retried: a batch that kills its worker may kill the next one
+    // too, so the caller gets the failure (a StageError from the pipeline) and decides.
     slot.pending?.reject(error);
     slot.pending = undefined;
     // A crashed worker is replaced so the pool keeps its size.
     const index = slots.indexOf(slot);
     if (index === -1 || closed) return;
     slots.splice(index, 1);
-    startOne().then(
-      ({ slot: fresh }) => {
-        slots.push(fresh);
-        dispatch();
-      },
-      () => undefined,
-    );
+    replace();
   };
 
   const dispatch = (): void => {
@@ -206,6 +239,8 @@ export async function createWorkerPool(size: number, init: WorkerInit): Promise<
       if (abortSignal?.aborted) return Promise.reject(abortSignal.reason);
       return new Promise((resolve, reject) => {
         queue.push({ prepare, resolve, reject, abortSignal, queuedAt: absoluteNow() });
+        // Every worker was lost and could not be replaced: try once more for this task.
+        if (slots.length === 0 && starting === 0) replace();
         dispatch();
       });
     },
