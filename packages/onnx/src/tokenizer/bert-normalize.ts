@@ -51,6 +51,24 @@ function isChineseChar(code: number): boolean {
   );
 }
 
+/**
+ * Whether `char` (one code point) ends a BERT word whatever surrounds it: it becomes a space, is
+ * punctuation, or is a CJK ideograph set apart. Cutting a text just after such a character
+ * splits it into the same words as the whole text (controls are dropped, so they never qualify).
+ */
+export function endsBertWord(char: string, options: BertNormalizeOptions): boolean {
+  const code = char.codePointAt(0)!;
+  if (code === 0 || code === 0xfffd || isControl(code, char)) return false;
+  return (
+    isWhitespace(code, char) ||
+    WHITESPACE.test(char) ||
+    isPunctuation(code, char) ||
+    (options.handleChineseChars && isChineseChar(code))
+  );
+}
+
+const WHITESPACE = /^\s$/u;
+
 /** True when every character is printable ASCII or a plain space: the fast path. */
 const SIMPLE_ASCII = /^[\x20-\x7e]*$/;
 

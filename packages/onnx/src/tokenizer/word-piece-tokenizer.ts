@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { type BertNormalizeOptions, splitBertWords } from './bert-normalize.js';
+import { type BertNormalizeOptions, endsBertWord, splitBertWords } from './bert-normalize.js';
 
 /** Settings of a {@link WordPieceTokenizer}. */
 export interface WordPieceTokenizerSettings extends BertNormalizeOptions {
@@ -97,6 +97,9 @@ export function createWordPieceTokenizer(settings: WordPieceTokenizerSettings): 
   const encodeWord = (word: string): number[] => {
     const cached = wordCache.get(word);
     if (cached) return cached;
+    // A code point takes one or two code units: a longer word is surely over `maxChars` (and it
+    // is not cached, so a huge word never stays in memory).
+    if (word.length > 2 * maxChars) return [unkId];
     const chars = Array.from(word);
     let pieces: number[];
     if (chars.length > maxChars) {
@@ -135,14 +138,10 @@ export function createWordPieceTokenizer(settings: WordPieceTokenizerSettings): 
     vocabularySize: tokens.length,
     encodeText(text, maxTokens = Number.POSITIVE_INFINITY) {
       const ids: number[] = [];
-      // Long texts are cut at whitespace into chunks: normalization is per character and words
-      // never span whitespace, so chunking does not change the result.
+      // Long texts are cut into chunks after a character that ends a word: normalization is per
+      // character and words never span such a character, so chunking does not change the result.
       for (let start = 0; start < text.length && ids.length < maxTokens; ) {
-        let end = Math.min(text.length, start + CHUNK_CHARS);
-        if (end < text.length) {
-          const space = text.lastIndexOf(' ', end);
-          if (space > start) end = space + 1;
-        }
+        const end = chunkEnd(text, start, settings);
         for (const word of splitBertWords(text.slice(start, end), settings)) {
           for (const id of encodeWord(word)) ids.push(id);
         }
@@ -177,6 +176,37 @@ export function createWordPieceTokenizer(settings: WordPieceTokenizerSettings): 
     },
     idToToken: (id) => tokens[id],
   };
+}
+
+/**
+ * Where the chunk of `text` that starts at `start` ends: after the last plain space within
+ * {@link CHUNK_CHARS} code units; without one, after the last character there that ends a word;
+ * without one either (a run of letters, emoji or controls), after the first such character beyond,
+ * so a word or a surrogate pair is never cut in two.
+ */
+function chunkEnd(text: string, start: number, options: BertNormalizeOptions): number {
+  const limit = start + CHUNK_CHARS;
+  if (limit >= text.length) return text.length;
+  const space = text.lastIndexOf(' ', limit - 1);
+  if (space >= start) return space + 1;
+  for (let end = limit; end > start; end--) if (endsWordAt(text, end, options)) return end;
+  for (let end = limit + 1; end < text.length; end++) {
+    if (endsWordAt(text, end, options)) return end;
+  }
+  return text.length;
+}
+
+/** Whether the code point that ends just before `end` ends a word. */
+function endsWordAt(text: string, end: number, options: BertNormalizeOptions): boolean {
+  const last = text.charCodeAt(end - 1);
+  // A high surrogate is either lone (dropped as a control) or the first half of a pair.
+  if (last >= 0xd800 && last <= 0xdbff) return false;
+  if (last >= 0xdc00 && last <= 0xdfff) {
+    const high = text.charCodeAt(end - 2);
+    if (!(high >= 0xd800 && high <= 0xdbff)) return false;
+    return endsBertWord(text.slice(end - 2, end), options);
+  }
+  return endsBertWord(text[end - 1]!, options);
 }
 
 /**
