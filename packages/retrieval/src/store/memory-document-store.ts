@@ -1,5 +1,6 @@
 import {
   assertDocuments,
+  describeType,
   type GetDocuments,
   InvalidArgumentError,
   type SieveDocument,
@@ -69,7 +70,17 @@ export function createMemoryDocumentStore(
       for (const id of ids) byId.delete(id);
     },
     get: (id) => byId.get(id),
-    getDocuments: async (ids) => ids.map((id) => byId.get(id)),
+    getDocuments: async (ids) => {
+      if (!Array.isArray(ids)) {
+        throw new InvalidArgumentError({
+          component,
+          argument: 'ids',
+          message: `getDocuments(ids) takes an array of document ids, got ${describeType(ids)}`,
+        });
+      }
+      // Map lookups never coerce: a non-string id is simply unknown.
+      return ids.map((id) => byId.get(id));
+    },
     save: (path) => writeChecked(path, FORMAT, VERSION, [...byId.values()]),
   };
   store.add(documents);
