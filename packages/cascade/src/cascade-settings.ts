@@ -99,6 +99,18 @@ export const cascadeSettingsSchema = z
      * @default 'return'
      */
     onDeadline: z.enum(['return', 'throw']).default('return'),
+    /**
+     * When a retriever throws: `throw` fails the call with a `StageError` naming it; `skip` fuses
+     * the retrievers that answered and adds a `retriever-skipped` warning naming the one that
+     * failed (when every retriever fails, the call still throws). A retriever that returns a
+     * malformed result (not an array of `{ id, score }`) fails the call either way.
+     * @default 'throw'
+     * @example
+     * ```ts
+     * createCascade({ retrievers: [bm25, dense], retrievalFailures: 'skip', topK: 10 });
+     * ```
+     */
+    retrievalFailures: z.enum(['throw', 'skip']).default('throw'),
   })
   .superRefine((settings, context) => {
     const seen = new Map<string, string>();

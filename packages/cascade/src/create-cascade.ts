@@ -177,6 +177,8 @@ async function search(
         // Scoring stages read every candidate's text; without them only the result's are needed.
         fetchCount: settings.stages.length > 0 ? call.retrievalTopK : topK,
         deadlineMs,
+        onDeadline,
+        retrievalFailures: settings.retrievalFailures,
         control,
         events,
         finish,

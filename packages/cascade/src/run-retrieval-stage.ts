@@ -42,12 +42,21 @@ export async function runRetrievalStage(options: {
   /** How many of the fused candidates need their documents. */
   fetchCount: number;
   deadlineMs: number | undefined;
+  /** On a deadline passed while fetching documents: keep the ranking (without them) or throw. */
+  onDeadline: 'return' | 'throw';
+  /** `skip`: a retriever that throws is left out of fusion, with a warning. */
+  retrievalFailures: 'throw' | 'skip';
   control: CallControl;
   events: EventHub;
   finish: (report: RetrievalReport) => void;
   warnings: CascadeWarning[];
 }): Promise<RetrievalStageOutcome> {
-  const { sources, query, depth, control, events, warnings } = options;
+  const { query, depth, control, events, warnings } = options;
+  const failures = new Map<string, unknown>();
+  const sources =
+    options.retrievalFailures === 'skip'
+      ? options.sources.map((source) => skipOnFailure(source, failures))
+      : options.sources;
   const answers = await retrieveFromSources({
     sources,
     query,
@@ -74,6 +83,23 @@ export async function runRetrievalStage(options: {
       outputCount: candidates?.length ?? 0,
       wallMs,
       stopReason: candidates ? 'complete' : 'deadline',
+    });
+  }
+  for (const [stageId, error] of failures) {
+    warnings.push({
+      type: 'retriever-skipped',
+      stageId,
+      message: `retriever '${stageId}' failed (${errorMessage(error)}); fused the others`,
+    });
+  }
+  if (failures.size > 0 && failures.size === sources.length) {
+    // Every retriever failed: there is nothing to fuse.
+    const [stageId, error] = [...failures][0]!;
+    throw new StageError({
+      component,
+      stageId,
+      message: `retriever '${stageId}' failed: ${errorMessage(error)} (and every other retriever failed too)`,
+      cause: error,
     });
   }
   const answered = answers.filter((answer) => answer.candidates !== undefined).length;
@@ -109,11 +135,57 @@ export async function runRetrievalStage(options: {
     return { id, document: undefined, scores, lastStageId: 'retrieval', lastScore: score };
   });
   const toFetch = ranking.slice(0, options.fetchCount);
-  const fetched =
-    options.getDocuments && toFetch.length > 0
-      ? await fetchDocuments(options.getDocuments, toFetch, control, warnings)
-      : ranking;
-  return { ranking: fetched, retrieval };
+  if (!options.getDocuments || toFetch.length === 0) return { ranking, retrieval };
+  try {
+    return {
+      ranking: await fetchDocuments(options.getDocuments, toFetch, control, warnings),
+      retrieval,
+    };
+  } catch (error) {
+    if (!control.deadlineHit) throw error;
+    // The deadline passed before (or while) the documents came: the fused ranking is the best so
+    // far. It goes on without documents (later stages, past the deadline, score nothing).
+    if (options.onDeadline === 'throw') {
+      throw new DeadlineExceededError({
+        component,
+        deadlineMs: options.deadlineMs ?? 0,
+        stageId: 'documents',
+      });
+    }
+    warnings.push({
+      type: 'deadline',
+      stageId: 'documents',
+      message: `deadline of ${options.deadlineMs} ms passed before the documents were fetched; the candidates carry no document`,
+    });
+    return { ranking, retrieval };
+  }
+}
+
+const errorMessage = (error: unknown): string =>
+  error instanceof Error ? error.message : String(error);
+
+/**
+ * Wraps a source so that its retriever's failure (not an abort) is recorded in `failures` and
+ * answers `[]`: fusion then ranks the other sources' candidates alone.
+ */
+function skipOnFailure(source: RetrievalSource, failures: Map<string, unknown>): RetrievalSource {
+  const { retriever } = source;
+  return {
+    ...source,
+    retriever: {
+      specificationVersion: retriever.specificationVersion,
+      stageId: retriever.stageId,
+      async doRetrieve(callOptions) {
+        try {
+          return await retriever.doRetrieve(callOptions);
+        } catch (error) {
+          if (callOptions.abortSignal?.aborted) throw error;
+          failures.set(retriever.stageId, error);
+          return [];
+        }
+      },
+    },
+  };
 }
 
 /** Attaches documents; drops (with a warning) ids the store does not know. */
