@@ -25,7 +25,10 @@ const allowed: Record<string, { sieve: string[]; native: string[] }> = {
   langchain: { sieve: ['core', 'cascade'], native: [] },
   llamaindex: { sieve: ['core', 'cascade'], native: [] },
   'ai-sdk': { sieve: ['core', 'cascade'], native: [] },
-  cli: { sieve: ['core', 'onnx', 'retrieval', 'rerank', 'cascade', 'server'], native: [] },
+  cli: {
+    sieve: ['core', 'onnx', 'retrieval', 'rerank', 'cascade', 'server', 'postgres'],
+    native: [],
+  },
 };
 const nativeModules = ['onnxruntime-node', 'hnswlib-node'];
 

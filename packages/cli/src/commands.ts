@@ -8,11 +8,13 @@ import { type Dtype, dtypes } from '@sieve/onnx';
 import { benchDense } from './bench/dense.js';
 import { benchGemm } from './bench/gemm.js';
 import { benchInt8 } from './bench/int8.js';
+import { benchPostgres } from './bench/postgres.js';
 import { benchRerank, rerankWorkloads, sweepWorkloads } from './bench/rerank.js';
 import { benchServe } from './bench/serve.js';
 import { runDemo } from './demo.js';
 import { defaultEvalShape, defaultSweep } from './evaluate/cascade-shape.js';
 import { type EvaluationOptions, runEvaluation } from './evaluate/run-evaluation.js';
+import { runIndex } from './index-command/run-index.js';
 import { renderSavedCharts } from './render-saved-charts.js';
 import type { EvaluationWorkload } from './results/evaluation-result.js';
 import type { RerankWorkloadName } from './results/rerank-bench-result.js';
@@ -514,6 +516,60 @@ const runCascade = (values: FlagValues<typeof cascadeFlags>, context: CliContext
     evaluationOptions(values, { name: 'cascade', shapes: defaultSweep, queries: 30 }),
   );
 
+/** `--distance` of `sieve index` and `sieve bench postgres`. */
+const pgDistanceNames = ['cosine', 'inner-product', 'l2'] as const;
+
+/** The flags `sieve index` and `sieve bench postgres` share. */
+const pgFlags = {
+  pg: {
+    type: 'string',
+    value: 'URL',
+    description: 'the database: postgresql://user:password@host:5432/db (pgvector installed)',
+  },
+  embedder: {
+    type: 'string',
+    value: 'DIR|ID',
+    description:
+      'the bi-encoder: a model folder or a hub id (default <models>/all-MiniLM-L6-v2-real, else Xenova/all-MiniLM-L6-v2)',
+  },
+  m: { type: 'string', value: 'N', description: 'HNSW links per node (default 16)' },
+  'ef-construction': {
+    type: 'string',
+    value: 'N',
+    description: 'HNSW candidate list while building (default 64)',
+  },
+  'batch-size': {
+    type: 'string',
+    value: 'N',
+    description: 'documents per embedder call and INSERT (default 256)',
+  },
+} as const satisfies Record<string, FlagSpec>;
+
+/** `--pg`, checked before anything loads. */
+function pgUrl(value: string | undefined, command: string): string | undefined {
+  if (value !== undefined && !/^postgres(ql)?:\/\//u.test(value)) {
+    throw usageError(`--pg must be a postgres:// or postgresql:// URL, got '${value}'`, {
+      name: command,
+    });
+  }
+  return value;
+}
+
+/** What `--m`, `--ef-construction` and `--batch-size` say. */
+function pgIndexShape(
+  values: Partial<Record<'m' | 'ef-construction' | 'batch-size', string>>,
+  command: string,
+) {
+  return {
+    ...optional('m', positiveInteger(values.m, 'm', command)),
+    ...optional(
+      'efConstruction',
+      positiveInteger(values['ef-construction'], 'ef-construction', command),
+    ),
+    ...optional('batchSize', positiveInteger(values['batch-size'], 'batch-size', command)),
+  };
+}
+
 /** Every command of `sieve`, in the order `sieve --help` lists them. */
 export const commands: readonly CommandSpec[] = [
   defineCommand({
@@ -682,6 +738,75 @@ export const commands: readonly CommandSpec[] = [
     },
   }),
   defineCommand({
+    name: 'bench postgres',
+    summary:
+      'pgvector and PostgreSQL full-text as the index: load rate, HNSW build, recall vs exact per ef_search, latency at 1 and 8 clients, nDCG@10 beside in-process retrieval',
+    flags: {
+      ...pgFlags,
+      pg: {
+        ...pgFlags.pg,
+        description:
+          'a server with pgvector to use (its tables sieve_bench.* are dropped and made again; default: a throwaway server from tools/pg-test-server.py)',
+      },
+      queries: {
+        type: 'string',
+        value: 'N',
+        description: 'the first N judged test queries (default all)',
+      },
+      ef: {
+        type: 'string',
+        value: 'N,...',
+        description: 'ef_search values of the recall sweep (default 10,20,40,80,160)',
+      },
+      clients: {
+        type: 'string',
+        value: 'N,...',
+        description: 'concurrent clients of the latency cells (default 1,8)',
+      },
+      'embed-sample': {
+        type: 'string',
+        value: 'N',
+        description: 'documents loaded with embedding included, for that load rate (default 512)',
+      },
+      reranker: {
+        type: 'string',
+        value: 'DIR|ID',
+        description:
+          "the cascade's reranker (default <models>/sieve-eval-MiniLM-L6-scifact, else <models>/ms-marco-MiniLM-L-6-v2, else the hub), int8",
+      },
+      shape: {
+        type: 'string',
+        value: 'SHAPE',
+        description: 'the cascade shape, as sieve eval reads it (default hybrid=30,minilm=10)',
+      },
+      'skip-cascade': { type: 'boolean', description: 'no cascade (no reranker)' },
+      ...inputFlags,
+      ...outputFlags,
+    },
+    run: ({ values }, context) => {
+      const command = 'bench postgres';
+      const integers = (value: string | undefined, name: string) =>
+        value === undefined
+          ? undefined
+          : commaList(value).map((item) => positiveInteger(item, name, command)!);
+      return benchPostgres(context, {
+        ...optional('pg', pgUrl(values.pg, command)),
+        ...optional('embedder', values.embedder),
+        ...pgIndexShape(values, command),
+        ...optional('queries', positiveInteger(values.queries, 'queries', command)),
+        ...optional('efSearch', integers(values.ef, 'ef')),
+        ...optional('clients', integers(values.clients, 'clients')),
+        ...optional(
+          'embedSample',
+          positiveInteger(values['embed-sample'], 'embed-sample', command),
+        ),
+        ...optional('reranker', values.reranker),
+        ...optional('shape', values.shape),
+        skipCascade: values['skip-cascade'] === true,
+      });
+    },
+  }),
+  defineCommand({
     name: 'chart',
     operands: ['FILE'],
     summary: 'render the charts of a saved rerank, cascade or eval result again, next to it',
@@ -700,6 +825,66 @@ export const commands: readonly CommandSpec[] = [
         context,
         evaluationOptions(values, { name: 'eval', shapes: ['bm25=100', defaultEvalShape] }),
       ),
+  }),
+  defineCommand({
+    name: 'index',
+    summary:
+      'embed a corpus and load it into PostgreSQL + pgvector (table, full-text and HNSW indexes made if absent); resumable',
+    flags: {
+      corpus: {
+        type: 'string',
+        value: 'DIR|FILE',
+        description:
+          'a BEIR folder (its corpus.jsonl) or a JSONL file of {"_id", "title"?, "text", "metadata"?}',
+      },
+      ...pgFlags,
+      table: {
+        type: 'string',
+        value: 'NAME',
+        description: 'the table, name or schema.name (made if absent)',
+      },
+      'embedder-dtype': {
+        type: 'string',
+        value: dtypes.join('|'),
+        description: 'weights of the embedder (default fp32)',
+      },
+      distance: {
+        type: 'string',
+        value: pgDistanceNames.join('|'),
+        description: 'what the HNSW index serves (default cosine)',
+      },
+      models: flag.models,
+      'no-progress': flag.noProgress,
+      json: flag.json,
+      help: flag.help,
+    },
+    notes: `e.g. sieve index --corpus ../shared/datasets/scifact --pg postgresql://postgres@localhost/search --table docs
+  ids already in the table are skipped without being embedded: run it again to resume an interrupted load`,
+    run: ({ values }, context) => {
+      const command = 'index';
+      const required = (value: string | undefined, name: string): string => {
+        if (value === undefined) throw usageError(`--${name} is required`, { name: command });
+        return value;
+      };
+      const distance = values.distance;
+      if (distance !== undefined && !(pgDistanceNames as readonly string[]).includes(distance)) {
+        throw usageError(`--distance must be ${either(pgDistanceNames)}, got '${distance}'`, {
+          name: command,
+        });
+      }
+      return runIndex(context, {
+        corpus: resolve(typedFromFolder(), required(values.corpus, 'corpus')),
+        connectionString: pgUrl(required(values.pg, 'pg'), command)!,
+        table: required(values.table, 'table'),
+        ...optional('embedder', values.embedder),
+        ...optional(
+          'embedderDtype',
+          dtypeOption(values['embedder-dtype'], 'embedder-dtype', command),
+        ),
+        ...optional('distance', distance as (typeof pgDistanceNames)[number] | undefined),
+        ...pgIndexShape(values, command),
+      });
+    },
   }),
   defineCommand({
     name: 'serve',
