@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdir, readFile, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
@@ -236,6 +237,15 @@ async function fetchOnce(
       .replace(/[^A-Za-z0-9._-]/g, '_');
     const lengthHeader = response.headers.get('content-length');
     const totalBytes = lengthHeader === null ? undefined : Number(lengthHeader);
+    // An LFS file's X-Linked-Etag is the sha256 of its bytes: check it, since a body without
+    // Content-Length that the connection cuts short looks complete otherwise.
+    const linkedEtag = response.headers
+      .get('x-linked-etag')
+      ?.replace(/^W\//, '')
+      .replaceAll('"', '');
+    const expectedSha256 =
+      linkedEtag !== undefined && /^[0-9a-f]{64}$/.test(linkedEtag) ? linkedEtag : undefined;
+    const hash = createHash('sha256');
     const blobPath = join(hub.repoFolder, 'blobs', etag);
     const partial = `${blobPath}.incomplete`;
     await mkdir(dirname(blobPath), { recursive: true });
@@ -245,6 +255,7 @@ async function fetchOnce(
       for await (const chunk of response.body as AsyncIterable<Uint8Array>) {
         resetIdle();
         loadedBytes += chunk.byteLength;
+        hash.update(chunk);
         if (!out.write(chunk))
           await new Promise<void>((resolve) => out.once('drain', () => resolve()));
         hub.options.onProgress?.({ modelId: hub.modelId, file: path, loadedBytes, totalBytes });
@@ -260,6 +271,13 @@ async function fetchOnce(
     if (totalBytes !== undefined && loadedBytes !== totalBytes) {
       await rm(partial, { force: true });
       throw new Error(`truncated body: got ${loadedBytes} of ${totalBytes} bytes`);
+    }
+    const sha256 = hash.digest('hex');
+    if (expectedSha256 !== undefined && sha256 !== expectedSha256) {
+      await rm(partial, { force: true });
+      throw new Error(
+        `corrupt or truncated body: sha256 ${sha256} of ${loadedBytes} bytes, the hub says ${expectedSha256}`,
+      );
     }
     await rename(partial, blobPath);
     return { commit, blobPath };
