@@ -3,7 +3,7 @@ import { createWriteStream } from 'node:fs';
 import { mkdir, readFile, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
-import { ModelLoadError } from '@sieve/core';
+import { InvalidArgumentError, ModelLoadError } from '@sieve/core';
 
 /** Progress of one file download. */
 export interface DownloadProgress {
@@ -60,10 +60,56 @@ export function hubCacheDir(options: HubOptions = {}): string {
   return join(home, 'hub');
 }
 
+/**
+ * A Hugging Face repository id, as `huggingface_hub.validate_repo_id` accepts it: `name` or
+ * `owner/name`, each of letters, digits, `-`, `_` and `.`, starting and ending with a letter, digit
+ * or `_`, at most 96 characters, with no `--` or `..` (so it can never leave the cache folder).
+ */
+const HUB_ID =
+  /^(?:[A-Za-z0-9_](?:[A-Za-z0-9._-]{0,94}[A-Za-z0-9_])?\/)?[A-Za-z0-9_](?:[A-Za-z0-9._-]{0,94}[A-Za-z0-9_])?$/;
+
+/** Whether `modelId` is a valid Hugging Face repository id. */
+export function isHubModelId(modelId: string): boolean {
+  return (
+    HUB_ID.test(modelId) &&
+    !modelId.includes('--') &&
+    !modelId.includes('..') &&
+    !modelId.endsWith('.git')
+  );
+}
+
+/**
+ * Whether `path` is a relative path that stays inside the folder it is joined to: `/`-separated
+ * segments, none empty, `.` or `..`, no backslash, colon or control character.
+ */
+function isInsidePath(path: string): boolean {
+  return (
+    path !== '' &&
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it refuses
+    !/[\\:\u0000-\u001f]/.test(path) &&
+    path.split('/').every((segment) => segment !== '' && segment !== '.' && segment !== '..')
+  );
+}
+
 function hubOf(modelId: string, options: HubOptions): Hub {
+  if (!isHubModelId(modelId)) {
+    throw new InvalidArgumentError({
+      component: 'onnx',
+      argument: 'model',
+      message: `'${modelId}' is neither an existing local folder nor a Hugging Face model id (owner/name of letters, digits, '-', '_' and '.', without '..' or '--'); pass a model folder that exists, or a hub id such as 'Xenova/ms-marco-MiniLM-L-6-v2'`,
+    });
+  }
+  const revision = options.revision ?? 'main';
+  if (!isInsidePath(revision)) {
+    throw new InvalidArgumentError({
+      component: 'onnx',
+      argument: 'revision',
+      message: `revision '${revision}' is not a branch, tag or commit name (no '..', '.' or empty segment, no backslash or leading '/'); pass e.g. 'main' or a 40-character commit`,
+    });
+  }
   return {
     modelId,
-    revision: options.revision ?? 'main',
+    revision,
     repoFolder: join(hubCacheDir(options), `models--${modelId.replaceAll('/', '--')}`),
     endpoint: (options.endpoint ?? process.env.HF_ENDPOINT ?? 'https://huggingface.co').replace(
       /\/+$/,
@@ -87,7 +133,9 @@ async function exists(path: string): Promise<boolean> {
 async function cachedCommit(hub: Hub): Promise<string | undefined> {
   if (/^[0-9a-f]{40}$/.test(hub.revision)) return hub.revision;
   try {
-    return (await readFile(join(hub.repoFolder, 'refs', hub.revision), 'utf8')).trim();
+    const commit = (await readFile(join(hub.repoFolder, 'refs', hub.revision), 'utf8')).trim();
+    // A damaged or tampered ref must not point the snapshot folder outside the cache.
+    return isInsidePath(commit) ? commit : undefined;
   } catch {
     return undefined;
   }
@@ -105,6 +153,16 @@ export async function downloadFromHub(
   options: HubOptions = {},
 ): Promise<{ folder: string; missing: string[] }> {
   const hub = hubOf(modelId, options);
+  for (const file of files) {
+    if (!isInsidePath(file.path)) {
+      throw new ModelLoadError({
+        component: 'onnx',
+        modelId,
+        path: file.path,
+        message: `'${file.path}' is not a file path inside the repository of '${modelId}' (it must be relative, '/'-separated, without '..', '.' or empty segments); fix the file list`,
+      });
+    }
+  }
   const missing: string[] = [];
   let commit = await cachedCommit(hub);
   for (const file of files) {
@@ -227,7 +285,15 @@ async function fetchOnce(
     }
     if (!response.ok || !response.body) throw new Error(`HTTP ${response.status} from ${url}`);
     const commit = response.headers.get('x-repo-commit') ?? hub.revision;
-    const etag = (
+    if (!isInsidePath(commit)) {
+      throw new ModelLoadError({
+        component: 'onnx',
+        modelId: hub.modelId,
+        path,
+        message: `${url} answered an unusable commit id '${commit.slice(0, 60)}' (x-repo-commit); check HF_ENDPOINT points to a Hugging Face-compatible hub`,
+      });
+    }
+    let etag = (
       response.headers.get('x-linked-etag') ??
       response.headers.get('etag') ??
       `${commit}-${path}`
@@ -235,6 +301,8 @@ async function fetchOnce(
       .replace(/^W\//, '')
       .replaceAll('"', '')
       .replace(/[^A-Za-z0-9._-]/g, '_');
+    // '', '.' and '..' would name the blobs folder or its parent, not a blob.
+    if (/^\.*$/.test(etag)) etag = createHash('sha256').update(`${commit}/${path}`).digest('hex');
     const lengthHeader = response.headers.get('content-length');
     const totalBytes = lengthHeader === null ? undefined : Number(lengthHeader);
     // An LFS file's X-Linked-Etag is the sha256 of its bytes: check it, since a body without
