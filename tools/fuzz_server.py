@@ -102,7 +102,8 @@ def main() -> int:
         "false",
     ]
     try:
-        status = subprocess.run(command, check=False).returncode
+        # Run in the report folder: Schemathesis keeps its example database in the working folder.
+        status = subprocess.run(command, check=False, cwd=folder).returncode
         requests = count_requests(har)
     finally:
         if not arguments.report_dir:

@@ -11,6 +11,7 @@ import { benchInt8 } from './bench/int8.js';
 import { benchPostgres } from './bench/postgres.js';
 import { benchRerank, rerankWorkloads, sweepWorkloads } from './bench/rerank.js';
 import { benchServe } from './bench/serve.js';
+import { benchSoak } from './bench/soak.js';
 import { runDemo } from './demo.js';
 import { defaultEvalShape, defaultSweep } from './evaluate/cascade-shape.js';
 import { type EvaluationOptions, runEvaluation } from './evaluate/run-evaluation.js';
@@ -804,6 +805,75 @@ export const commands: readonly CommandSpec[] = [
         ...optional('shape', values.shape),
         skipCascade: values['skip-cascade'] === true,
       });
+    },
+  }),
+  defineCommand({
+    name: 'bench soak',
+    summary:
+      'the full cascade for many queries, in process and through sieve serve, and cross-encoders created and disposed: RSS growth and errors',
+    flags: {
+      tiny: {
+        type: 'boolean',
+        description:
+          'both stages on the tiny fixture model of @sieve/onnx (a quick run, as CI does)',
+      },
+      prefilter: {
+        type: 'string',
+        value: 'DIR',
+        description: 'the prefilter (default <models>/ms-marco-TinyBERT-L-2-v2)',
+      },
+      reranker: {
+        type: 'string',
+        value: 'DIR',
+        description:
+          'the reranker, also the model of the cycles (default <models>/ms-marco-MiniLM-L-6-v2)',
+      },
+      queries: {
+        type: 'string',
+        value: 'N',
+        description: 'queries per phase, cycling through the test queries (default 10000)',
+      },
+      depth: {
+        type: 'string',
+        value: 'N',
+        description: 'BM25 candidates per query, all scored by the prefilter (default 100)',
+      },
+      cycles: {
+        type: 'string',
+        value: 'N',
+        description: 'create/score/dispose cycles of the reranker (default 200)',
+      },
+      'sample-every': {
+        type: 'string',
+        value: 'K',
+        description: 'read RSS every K queries (default queries / 100)',
+      },
+      concurrency: {
+        type: 'string',
+        value: 'N',
+        description: 'requests in flight in the server phase (default 4)',
+      },
+      ...inputFlags,
+      ...outputFlags,
+    },
+    notes: `a phase passes when RSS grows less than 5% from the end of its first 10% to its end (medians of
+  the samples at 5-15% and at 90-100%) and no step failed; the command exits 1 otherwise
+  e.g. sieve bench soak --tiny --queries 300 --cycles 40`,
+    run: async ({ values }, context) => {
+      const integer = (name: 'queries' | 'depth' | 'cycles' | 'sample-every' | 'concurrency') =>
+        positiveInteger(values[name], name, 'bench soak');
+      const result = await benchSoak(context, {
+        ...optional('tiny', values.tiny === true ? true : undefined),
+        ...optional('prefilter', values.prefilter && localOrHub(values.prefilter)),
+        ...optional('reranker', values.reranker && localOrHub(values.reranker)),
+        ...optional('queries', integer('queries')),
+        ...optional('depth', integer('depth')),
+        ...optional('cycles', integer('cycles')),
+        ...optional('sampleEvery', integer('sample-every')),
+        ...optional('concurrency', integer('concurrency')),
+      });
+      if (!result.passed) throw new Error('[bench soak] a phase failed: see the table above');
+      return result;
     },
   }),
   defineCommand({
