@@ -73,25 +73,28 @@ describe('hub download cut mid-file', () => {
     hub = await startHub();
   });
   afterAll(() => new Promise<void>((resolve) => hub.server.close(() => resolve())));
-  const files = [{ path: 'onnx/model.onnx' }];
+  /** Downloads the model file of `repo` into `cacheDir`; a failure resolves to the error. */
+  const download = (repo: string, cacheDir: string, attempts?: number) =>
+    downloadFromHub(repo, [{ path: 'onnx/model.onnx' }], {
+      endpoint: hub.endpoint,
+      cacheDir,
+      ...(attempts === undefined ? {} : { attempts }),
+    });
+  const failure = (repo: string, cacheDir: string, attempts: number): Promise<unknown> =>
+    download(repo, cacheDir, attempts).then(
+      () => expect.fail('the download should have failed'),
+      (error: unknown) => error,
+    );
 
   it('one attempt: fails with a typed error, leaves no blob or snapshot; the next call completes', async () => {
     const cacheDir = mkdtempSync(join(tmpdir(), 'sieve-hub-cut-'));
-    const error = await downloadFromHub('org/cut-once', files, {
-      endpoint: hub.endpoint,
-      cacheDir,
-      attempts: 1,
-    }).catch((caught: unknown) => caught);
+    const error = await failure('org/cut-once', cacheDir, 1);
     expect(ModelLoadError.isInstance(error)).toBe(true);
     expect((error as Error).message).toMatch(/after 1 attempts/);
     // Nothing that looks like a complete file: no blob, no snapshot link (a folder at most).
     expect(cacheFiles(cacheDir, 'org/cut-once')).toEqual(['blobs']);
 
-    const { folder } = await downloadFromHub('org/cut-once', files, {
-      endpoint: hub.endpoint,
-      cacheDir,
-      attempts: 1,
-    });
+    const { folder } = await download('org/cut-once', cacheDir, 1);
     const bytes = readFileSync(join(folder, 'onnx/model.onnx'));
     expect(bytes.length).toBe(model.length);
     expect(sha(bytes)).toBe(modelSha);
@@ -103,21 +106,14 @@ describe('hub download cut mid-file', () => {
 
   it('default attempts: the cut is retried within the call and the bytes are right', async () => {
     const cacheDir = mkdtempSync(join(tmpdir(), 'sieve-hub-cut-'));
-    const { folder } = await downloadFromHub('org/cut-retry', files, {
-      endpoint: hub.endpoint,
-      cacheDir,
-    });
+    const { folder } = await download('org/cut-retry', cacheDir);
     expect(sha(readFileSync(join(folder, 'onnx/model.onnx')))).toBe(modelSha);
     expect(hits.get('org/cut-retry')).toBe(2);
   }, 15_000);
 
   it('cut on every attempt: a typed error after the attempts, nothing left in the cache', async () => {
     const cacheDir = mkdtempSync(join(tmpdir(), 'sieve-hub-cut-'));
-    const error = await downloadFromHub('org/cut-always', files, {
-      endpoint: hub.endpoint,
-      cacheDir,
-      attempts: 3,
-    }).catch((caught: unknown) => caught);
+    const error = await failure('org/cut-always', cacheDir, 3);
     expect(ModelLoadError.isInstance(error)).toBe(true);
     expect((error as Error).message).toMatch(/after 3 attempts/);
     expect(hits.get('org/cut-always')).toBe(3);
@@ -126,19 +122,11 @@ describe('hub download cut mid-file', () => {
 
   it('a short close-delimited body (no Content-Length) is caught by the sha256 of X-Linked-Etag', async () => {
     const cacheDir = mkdtempSync(join(tmpdir(), 'sieve-hub-cut-'));
-    const error = await downloadFromHub('org/no-length', files, {
-      endpoint: hub.endpoint,
-      cacheDir,
-      attempts: 1,
-    }).catch((caught: unknown) => caught);
+    const error = await failure('org/no-length', cacheDir, 1);
     expect(ModelLoadError.isInstance(error)).toBe(true);
     expect((error as Error).message).toMatch(/sha256/);
     expect(cacheFiles(cacheDir, 'org/no-length')).toEqual(['blobs']);
-    const { folder } = await downloadFromHub('org/no-length', files, {
-      endpoint: hub.endpoint,
-      cacheDir,
-      attempts: 1,
-    });
+    const { folder } = await download('org/no-length', cacheDir, 1);
     expect(sha(readFileSync(join(folder, 'onnx/model.onnx')))).toBe(modelSha);
   }, 15_000);
 });
