@@ -773,7 +773,7 @@ export const commands: readonly CommandSpec[] = [
         type: 'string',
         value: 'DIR|ID',
         description:
-          "the cascade's reranker (default <models>/sieve-eval-MiniLM-L6-scifact, else <models>/ms-marco-MiniLM-L-6-v2, else the hub), int8",
+          "the cascade's reranker, int8 (default <models>/sieve-eval-MiniLM-L6-scifact, else the hub's Xenova/ms-marco-MiniLM-L-6-v2)",
       },
       shape: {
         type: 'string',

@@ -124,9 +124,12 @@ async function corpusVectors(
     progress,
     warn: context.warn,
   }).finally(() => progress.done());
-  const saved = JSON.parse(await readFile(join(index.folder, 'dense.json'), 'utf8')) as {
-    ids: Array<string | null>;
-  };
+  // dense.json: { format, version, checksum, payload: { ids, ... } }, checked by the load above.
+  const saved = (
+    JSON.parse(await readFile(join(index.folder, 'dense.json'), 'utf8')) as {
+      payload: { ids: Array<string | null> };
+    }
+  ).payload;
   const bytes = await readFile(join(index.folder, 'vectors.f32'));
   const all = new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
   const byId = new Map<string, Float32Array>();

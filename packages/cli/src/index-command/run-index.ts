@@ -1,10 +1,7 @@
-import { existsSync, statSync } from 'node:fs';
-import { join } from 'node:path';
-import type { SieveDocument } from '@sieve/core';
 import { createOnnxEmbedder, type Dtype } from '@sieve/onnx';
 import type { CliContext } from '../support/cli-context.js';
 import { chooseModels } from '../support/model-choice.js';
-import { readJsonLines, requirePath } from '../tune/tune-inputs.js';
+import { readCorpus } from '../support/read-corpus.js';
 import { type IndexCorpusOptions, type IndexCorpusResult, indexCorpus } from './index-corpus.js';
 
 /** Options of {@link runIndex} (the flags of `sieve index`). */
@@ -55,21 +52,6 @@ export function indexEmbedder(
   ).embedder!;
 }
 
-/** Reads `--corpus`: a BEIR folder (its corpus.jsonl) or a JSONL file, metadata kept. */
-export async function readIndexCorpus(path: string): Promise<SieveDocument[]> {
-  const file = existsSync(path) && statSync(path).isDirectory() ? join(path, 'corpus.jsonl') : path;
-  requirePath(file, 'corpus', 'file');
-  const text = (value: unknown): string => (value == null ? '' : String(value));
-  return (await readJsonLines(file, 'corpus')).map((row) => ({
-    id: text(row._id),
-    ...(row.title ? { title: text(row.title) } : {}),
-    text: text(row.text),
-    ...(row.metadata && typeof row.metadata === 'object'
-      ? { metadata: row.metadata as Record<string, unknown> }
-      : {}),
-  }));
-}
-
 /**
  * `sieve index`: embeds a corpus and loads it into a pgvector table (created if absent), with a
  * progress bar; resumable ({@link indexCorpus}).
@@ -80,7 +62,7 @@ export async function readIndexCorpus(path: string): Promise<SieveDocument[]> {
  * ```
  */
 export async function runIndex(context: CliContext, options: IndexOptions): Promise<IndexResult> {
-  const documents = await readIndexCorpus(options.corpus);
+  const documents = await readCorpus(options.corpus, { metadata: true });
   const model = indexEmbedder(context, options.embedder);
   const embedder = await createOnnxEmbedder({ model, dtype: options.embedderDtype ?? 'fp32' });
   const progress = context.progress('index', documents.length);

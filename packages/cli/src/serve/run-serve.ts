@@ -3,18 +3,16 @@
  * `@sieve/server` on them, and serves until SIGTERM or SIGINT, which drain in-flight requests and
  * exit 0.
  */
-import { existsSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
 import { type Cascade, type CascadeConfig, createCascadeFromConfig } from '@sieve/cascade';
-import { InvalidArgumentError, InvalidConfigError, type SieveDocument } from '@sieve/core';
+import { InvalidArgumentError, InvalidConfigError } from '@sieve/core';
 import type { Dtype } from '@sieve/onnx';
 import { type CrossEncoder, createCrossEncoder } from '@sieve/rerank';
 import { createBm25Retriever, createMemoryDocumentStore } from '@sieve/retrieval';
 import { createServer, type ServerSettings } from '@sieve/server';
 import type { CliContext } from '../support/cli-context.js';
+import { readCorpus } from '../support/read-corpus.js';
 import { loadConfigModels } from '../tune/load-config-models.js';
-import { readJsonLines, requirePath } from '../tune/tune-inputs.js';
 import { type ResolvedServeConfig, readServeConfig } from './serve-config.js';
 
 /** Options of {@link runServe} (the flags of `sieve serve`). */
@@ -58,18 +56,6 @@ const defaultCascade = (model: string, dtype: Dtype): CascadeConfig => ({
   stages: [{ model: 'reranker', topK: 10 }],
   topK: 10,
 });
-
-/** Reads `--corpus`: a BEIR folder (its corpus.jsonl) or a JSONL file. */
-async function readCorpus(path: string): Promise<SieveDocument[]> {
-  const file = existsSync(path) && statSync(path).isDirectory() ? join(path, 'corpus.jsonl') : path;
-  requirePath(file, 'corpus', 'file');
-  const text = (value: unknown): string => (value == null ? '' : String(value));
-  return (await readJsonLines(file, 'corpus')).map((row) => ({
-    id: text(row._id),
-    ...(row.title ? { title: text(row.title) } : {}),
-    text: text(row.text),
-  }));
-}
 
 /** Versions `/info` reports. */
 function versions(): Record<string, string> {
