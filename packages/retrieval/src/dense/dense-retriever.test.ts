@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { IndexFormatError, InvalidArgumentError, StageError } from '@sieve/core';
@@ -134,9 +134,38 @@ describe('dense retriever', () => {
     await expect(
       loadDenseRetriever(folder, { embedder: new MockEmbedderV1({ dimensions: 8 }) }),
     ).rejects.toSatisfy(IndexFormatError.isInstance);
-    writeFileSync(join(folder, 'vectors.f32'), 'garbage');
+    const vectorsFile = readdirSync(folder).find((name) => name.startsWith('vectors.'))!;
+    writeFileSync(join(folder, vectorsFile), 'garbage');
     await expect(loadDenseRetriever(folder, { embedder })).rejects.toSatisfy(
       IndexFormatError.isInstance,
     );
+  });
+
+  it('a save cut short leaves the previous index loadable; a finished one leaves no stale files', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'sieve-dense-crash-'));
+    const scratch = mkdtempSync(join(tmpdir(), 'sieve-dense-next-'));
+    const embedder = new MockEmbedderV1({ dimensions: 16 });
+    const first = await createDenseRetriever({ embedder });
+    await first.add([
+      { id: 'a', text: 'aspirin heart' },
+      { id: 'b', text: 'paris tower' },
+    ]);
+    await first.save(folder);
+    const before = await first.doRetrieve({ query: 'paris', topK: 2 });
+    // The next version's data files land (a save killed before dense.json was renamed in).
+    await first.add([{ id: 'c', text: 'sleep hours' }]);
+    await first.save(scratch);
+    for (const name of readdirSync(scratch).filter((file) => file !== 'dense.json')) {
+      copyFileSync(join(scratch, name), join(folder, name));
+    }
+    const survived = await loadDenseRetriever(folder, { embedder });
+    expect(survived.size).toBe(2);
+    expect(await survived.doRetrieve({ query: 'paris', topK: 2 })).toEqual(before);
+    // A finished save points at its own files and deletes the previous ones.
+    await first.save(folder);
+    const files = readdirSync(folder).sort();
+    expect(files.filter((name) => name.startsWith('hnsw.'))).toHaveLength(1);
+    expect(files.filter((name) => name.startsWith('vectors.'))).toHaveLength(1);
+    expect((await loadDenseRetriever(folder, { embedder })).size).toBe(3);
   });
 });

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   assertDocuments,
@@ -88,6 +88,12 @@ interface SavedDense {
   ids: (string | null)[];
   vectorsSha256: string;
   graphSha256: string;
+  /**
+   * The data files, named by their content (`vectors.<sha>.f32`, `hnsw.<sha>.bin`); absent in
+   * indexes saved before they were (then `vectors.f32` and `hnsw.bin`).
+   */
+  vectorsFile?: string;
+  graphFile?: string;
 }
 
 /**
@@ -117,6 +123,10 @@ export async function createDenseRetriever(
   return build(parsed, embedder, await loadHnswLib(hnswlib));
 }
 
+/** A file name in the index folder itself: no separator, no `..`. */
+const isPlainFileName = (name: unknown): name is string =>
+  typeof name === 'string' && /^[\w.-]+$/.test(name) && name !== '.' && name !== '..';
+
 /** Loads a dense retriever saved with `save()`; a bad or foreign folder throws `IndexFormatError`. */
 export async function loadDenseRetriever(
   folder: string,
@@ -136,11 +146,15 @@ export async function loadDenseRetriever(
       `the index holds ${saved.dimensions}-dimensional vectors but the embedder makes ${options.embedder.dimensions}; use the embedder the index was built with`,
     );
   }
-  const vectorBytes = await readFile(join(folder, 'vectors.f32')).catch(() =>
-    fail(`${folder}/vectors.f32 is missing`),
+  const vectorsFile = saved.vectorsFile ?? 'vectors.f32';
+  const graphFile = saved.graphFile ?? 'hnsw.bin';
+  if (!isPlainFileName(vectorsFile) || !isPlainFileName(graphFile))
+    fail(`${folder}/dense.json names data files outside the folder`);
+  const vectorBytes = await readFile(join(folder, vectorsFile)).catch(() =>
+    fail(`${folder}/${vectorsFile} is missing`),
   );
-  const graphBytes = await readFile(join(folder, 'hnsw.bin')).catch(() =>
-    fail(`${folder}/hnsw.bin is missing`),
+  const graphBytes = await readFile(join(folder, graphFile)).catch(() =>
+    fail(`${folder}/${graphFile} is missing`),
   );
   const sha = (bytes: Buffer): string => createHash('sha256').update(bytes).digest('hex');
   if (sha(vectorBytes) !== saved.vectorsSha256 || sha(graphBytes) !== saved.graphSha256)
@@ -152,11 +166,11 @@ export async function loadDenseRetriever(
     ),
   );
   if (vectors.length !== saved.ids.length * saved.dimensions)
-    fail(`${folder}/vectors.f32 has the wrong size`);
+    fail(`${folder}/${vectorsFile} has the wrong size`);
   const retriever = build(saved.settings, options.embedder, await loadHnswLib(options.hnswlib), {
     saved,
     vectors,
-    graphPath: join(folder, 'hnsw.bin'),
+    graphPath: join(folder, graphFile),
   });
   return retriever;
 }
@@ -342,27 +356,50 @@ async function build(
       return searchVector(vector!, topK);
     },
     async save(folder) {
+      // Crash-safe: the data files are written under names of their content, then dense.json
+      // (atomic) points at them, and only then are the previous files deleted. A kill at any
+      // point leaves the previous dense.json with the files it names, or the new one with its.
       await mkdir(folder, { recursive: true });
       const all = new Float32Array(idsByLabel.length * dimensions);
       for (const [label, vector] of vectors.entries()) all.set(vector, label * dimensions);
       const vectorBytes = Buffer.from(all.buffer);
-      const graphTemporary = join(folder, `hnsw.bin.${process.pid}.tmp`);
-      await index.writeIndex(graphTemporary);
-      const graphBytes = await readFile(graphTemporary);
       const sha = (bytes: Buffer): string => createHash('sha256').update(bytes).digest('hex');
-      const vectorTemporary = join(folder, `vectors.f32.${process.pid}.tmp`);
-      await writeFile(vectorTemporary, vectorBytes);
-      await rename(graphTemporary, join(folder, 'hnsw.bin'));
-      await rename(vectorTemporary, join(folder, 'vectors.f32'));
-      // The metadata goes last: until it is renamed into place, the old checksums reject a mix.
-      await writeChecked(join(folder, 'dense.json'), FORMAT, VERSION, {
-        settings,
-        dimensions,
-        ids: idsByLabel,
-        vectorsSha256: sha(vectorBytes),
-        graphSha256: sha(graphBytes),
-      } satisfies SavedDense);
-      await rm(graphTemporary, { force: true });
+      const graphTemporary = join(folder, `hnsw.bin.${process.pid}.${Date.now()}.tmp`);
+      const vectorTemporary = join(folder, `vectors.f32.${process.pid}.${Date.now()}.tmp`);
+      try {
+        await index.writeIndex(graphTemporary);
+        const graphBytes = await readFile(graphTemporary);
+        await writeFile(vectorTemporary, vectorBytes);
+        const graphSha256 = sha(graphBytes);
+        const vectorsSha256 = sha(vectorBytes);
+        const graphFile = `hnsw.${graphSha256.slice(0, 16)}.bin`;
+        const vectorsFile = `vectors.${vectorsSha256.slice(0, 16)}.f32`;
+        await rename(graphTemporary, join(folder, graphFile));
+        await rename(vectorTemporary, join(folder, vectorsFile));
+        await writeChecked(join(folder, 'dense.json'), FORMAT, VERSION, {
+          settings,
+          dimensions,
+          ids: idsByLabel,
+          vectorsSha256,
+          graphSha256,
+          vectorsFile,
+          graphFile,
+        } satisfies SavedDense);
+        // The previous version's data files (and the names used before content naming).
+        const keep = new Set([graphFile, vectorsFile]);
+        const stale = (await readdir(folder)).filter(
+          (name) =>
+            !keep.has(name) &&
+            (/^hnsw\.[0-9a-f]{16}\.bin$/.test(name) ||
+              /^vectors\.[0-9a-f]{16}\.f32$/.test(name) ||
+              name === 'hnsw.bin' ||
+              name === 'vectors.f32'),
+        );
+        await Promise.all(stale.map((name) => rm(join(folder, name), { force: true })));
+      } finally {
+        await rm(graphTemporary, { force: true });
+        await rm(vectorTemporary, { force: true });
+      }
     },
   };
 }
