@@ -846,7 +846,8 @@ export const commands: readonly CommandSpec[] = [
       'sample-every': {
         type: 'string',
         value: 'K',
-        description: 'read RSS every K queries (default queries / 100)',
+        description:
+          'read RSS every K queries, after a full garbage collection (default queries / 50)',
       },
       concurrency: {
         type: 'string',

@@ -11,6 +11,7 @@ const samples = (steps: number, rss: (step: number) => number): RssSample[] =>
     step,
     seconds: step,
     rssBytes: rss(step) * megabyte,
+    heapUsedBytes: 0,
   }));
 
 describe('rssVerdict', () => {
@@ -57,6 +58,7 @@ describe('rssVerdict', () => {
       step,
       seconds: step,
       rssBytes: (400 + step) * megabyte,
+      heapUsedBytes: 0,
     }));
     const verdict = rssVerdict(sparse, 100, 0);
     expect(verdict.baselineBytes).toBe(400 * megabyte);
@@ -97,7 +99,7 @@ describe('sieve bench soak (tiny model, BEIR mini)', () => {
     expect(result.passed).toBe(result.phases.every((phase) => phase.passed));
     const printed = context.lines.join('\n');
     expect(printed).toMatch(/phase\s+steps\s+completed\s+errors/);
-    expect(printed).toMatch(/library RSS \(step:MB\): 0:\d+ 4:\d+/);
+    expect(printed).toMatch(/library \(step:RSS MB\/heap MB\): 0:\d+\/\d+ 4:\d+\/\d+/);
     expect(printed).toMatch(/soak (passed|FAILED)/);
     const saved = JSON.parse(readFileSync(savedResultPath(context), 'utf8')) as SoakBenchResult;
     expect(saved).toMatchObject({ benchmark: 'soak', queries: 24, cycles: 5, maxGrowth: 0.05 });

@@ -7,6 +7,8 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { type Cascade, createCascade } from '@sieve/cascade';
 import { formatTable } from '@sieve/core';
 import { type CrossEncoder, createCrossEncoder } from '@sieve/rerank';
@@ -46,7 +48,7 @@ export interface SoakBenchOptions {
   topK?: number;
   /** Create/dispose cycles of cross-encoders. @default 200 */
   cycles?: number;
-  /** Read RSS every this many queries. @default queries / 100, at least 1 */
+  /** Read RSS every this many queries (each reading costs a full garbage collection). @default queries / 50, at least 1 */
   sampleEvery?: number;
   /** Requests in flight at once in the server phase. @default 4 */
   concurrency?: number;
@@ -94,15 +96,34 @@ export function rssVerdict(
   return { baselineBytes, endBytes, growth, passed: growth < maxGrowth && errors === 0 };
 }
 
-/** Records RSS at step 0, every `every` steps and at the last step. */
+/**
+ * V8's full garbage collection: `globalThis.gc` under `node --expose-gc`, else the same function
+ * obtained by turning the flag on at run time (a new context then gets a `gc` global).
+ */
+function garbageCollector(): () => void {
+  const exposed = (globalThis as { gc?: () => void }).gc;
+  if (typeof exposed === 'function') return exposed;
+  setFlagsFromString('--expose-gc');
+  return runInNewContext('gc') as () => void;
+}
+
+/**
+ * Records RSS at step 0, every `every` steps and at the last step, each after a full garbage
+ * collection: garbage not yet collected is not a leak, and without it RSS at a few hundred
+ * queries follows V8's collection schedule more than what the process keeps.
+ */
 function createSampler(steps: number, every: number) {
+  const collect = garbageCollector();
   const started = performance.now();
   const samples: RssSample[] = [];
   const take = (step: number): void => {
+    collect();
+    const { rss, heapUsed } = process.memoryUsage();
     samples.push({
       step,
       seconds: (performance.now() - started) / 1000,
-      rssBytes: process.memoryUsage.rss(),
+      rssBytes: rss,
+      heapUsedBytes: heapUsed,
     });
   };
   take(0);
@@ -224,7 +245,7 @@ async function cyclesPhase(
   cycles: number,
 ): Promise<SoakPhase> {
   const progress = context.progress('soak: cycles', cycles);
-  const sampler = createSampler(cycles, Math.max(1, Math.ceil(cycles / 100)));
+  const sampler = createSampler(cycles, Math.max(1, Math.ceil(cycles / 50)));
   const run: PhaseRun = { completed: 0, errors: 0 };
   for (let cycle = 0; cycle < cycles; cycle++) {
     try {
@@ -304,7 +325,7 @@ function sampleLine(phase: SoakPhase, count = 12): string {
   const shown = phase.samples.filter(
     (_, index) => index % stride === 0 || index === phase.samples.length - 1,
   );
-  return `${phase.name} RSS (step:MB): ${shown.map((sample) => `${sample.step}:${megabytes(sample.rssBytes)}`).join(' ')}`;
+  return `${phase.name} (step:RSS MB/heap MB): ${shown.map((sample) => `${sample.step}:${megabytes(sample.rssBytes)}/${megabytes(sample.heapUsedBytes)}`).join(' ')}`;
 }
 
 /**
@@ -338,7 +359,7 @@ export async function benchSoak(
   const prefilterTopK = Math.min(options.prefilterTopK ?? 30, depth);
   const topK = Math.min(options.topK ?? 10, prefilterTopK);
   const cycles = options.cycles ?? 200;
-  const every = options.sampleEvery ?? Math.max(1, Math.ceil(steps / 100));
+  const every = options.sampleEvery ?? Math.max(1, Math.ceil(steps / 50));
   const concurrency = options.concurrency ?? 4;
   const machine = describeMachine();
 

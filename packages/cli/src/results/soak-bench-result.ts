@@ -6,8 +6,10 @@ export interface RssSample {
   step: number;
   /** Seconds since the phase started. */
   seconds: number;
-  /** `process.memoryUsage.rss()`: the process, its ONNX sessions and its worker threads. */
+  /** `process.memoryUsage().rss`: the process, its ONNX sessions and its worker threads. */
   rssBytes: number;
+  /** V8 heap in use on the main thread (after the collection), for telling JS from native growth. */
+  heapUsedBytes: number;
 }
 
 /** The RSS verdict of one phase: growth from the end of its first 10% to its end. */
