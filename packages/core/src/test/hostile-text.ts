@@ -77,3 +77,37 @@ export function hostileText(options: { maxRun?: number } = {}): fc.Arbitrary<str
     )
     .map((parts) => parts.join(''));
 }
+
+/** Document ids that are not strings, and the empty string, each with a label. */
+export const invalidIds: ReadonlyArray<[label: string, id: unknown]> = [
+  ['a number', 42],
+  ['NaN', Number.NaN],
+  ['null', null],
+  ['undefined', undefined],
+  ['an object', { toString: () => 'd0' }],
+  ['an array', ['d0']],
+  ['a boolean', true],
+  ['a bigint', 1n],
+  ['a symbol', Symbol('d0')],
+  ['the empty string', ''],
+];
+
+/** Two documents, the second with `id`: a bad id must be named as `<argument>[1].id`. */
+export function documentsWithId(id: unknown): never {
+  return [
+    { id: 'd0', text: 'aspirin' },
+    { id, text: 'stroke' },
+  ] as never;
+}
+
+/** Sizes of the big-document tests, in code units. */
+export const bigDocumentSizes: ReadonlyArray<[label: string, size: number]> = [
+  ['1 MB', 1_000_000],
+  ['10 MB', 10_000_000],
+];
+
+/** A document of exactly `size` code units: English words, an emoji, Arabic, a combining mark. */
+export function bigDocument(size: number): string {
+  const words = 'aspirin lowers the risk of stroke in adults 😀 مرحبا e\u0301 ';
+  return words.repeat(Math.ceil(size / words.length)).slice(0, size);
+}

@@ -253,7 +253,7 @@ describe('links in a cache entry', () => {
   });
 
   it('every link a download writes resolves inside the repository folder, whatever the hub answers', async () => {
-    const answers = [
+    const answers: Record<string, string>[] = [
       { 'x-repo-commit': COMMIT, etag: '".."' },
       { 'x-repo-commit': COMMIT, etag: '"../../../outside/x"' },
       { 'x-repo-commit': COMMIT, 'x-linked-etag': '"/etc/passwd"' },

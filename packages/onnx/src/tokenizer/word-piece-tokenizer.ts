@@ -190,11 +190,18 @@ function chunkEnd(text: string, start: number, options: BertNormalizeOptions): n
   const space = text.lastIndexOf(' ', limit - 1);
   if (space >= start) return space + 1;
   for (let end = limit; end > start; end--) if (endsWordAt(text, end, options)) return end;
-  for (let end = limit + 1; end < text.length; end++) {
+  // Forward, jump between candidates with a native regex search (a long run costs little).
+  WORD_END_CANDIDATE.lastIndex = limit;
+  for (let match = WORD_END_CANDIDATE.exec(text); match; match = WORD_END_CANDIDATE.exec(text)) {
+    const end = match.index + match[0].length;
     if (endsWordAt(text, end, options)) return end;
   }
   return text.length;
 }
+
+/** Every character that may end a word (a superset: {@link endsWordAt} decides). */
+const WORD_END_CANDIDATE =
+  /[\s!-/:-@[-`{-~\p{P}\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u{20000}-\u{2a6df}\u{2a700}-\u{2ceaf}\u{2f800}-\u{2fa1f}]/gu;
 
 /** Whether the code point that ends just before `end` ends a word. */
 function endsWordAt(text: string, end: number, options: BertNormalizeOptions): boolean {

@@ -5,7 +5,14 @@
 import { InvalidArgumentError, type SieveDocument } from '@sieve/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { hostilePieces, hostileText } from '../../../core/src/test/hostile-text.js';
+import {
+  bigDocument,
+  bigDocumentSizes,
+  documentsWithId,
+  hostilePieces,
+  hostileText,
+  invalidIds,
+} from '../../../core/src/test/hostile-text.js';
 import { createMemoryDocumentStore } from '../store/memory-document-store.js';
 import { createAnalyzer } from './analyzer.js';
 import { createBm25Retriever } from './bm25-retriever.js';
@@ -105,14 +112,10 @@ describe('BM25 retriever over hostile documents and queries', () => {
     );
   }, 60_000);
 
-  it.each([
-    ['1 MB', 1_000_000],
-    ['10 MB', 10_000_000],
-  ])(
+  it.each(bigDocumentSizes)(
     'indexes and searches a %s document',
     async (_, size) => {
-      const words = 'aspirin lowers the risk of stroke in adults 😀 مرحبا e\u0301 ';
-      const text = words.repeat(Math.ceil(size / words.length)).slice(0, size);
+      const text = bigDocument(size);
       const bm25 = createBm25Retriever();
       bm25.add([
         { id: 'huge', text },
@@ -139,20 +142,6 @@ describe('BM25 retriever over hostile documents and queries', () => {
   });
 });
 
-/** Ids that are not strings, and the empty string. */
-const badIds: ReadonlyArray<[string, unknown]> = [
-  ['a number', 42],
-  ['NaN', Number.NaN],
-  ['null', null],
-  ['undefined', undefined],
-  ['an object', { toString: () => 'a' }],
-  ['an array', ['a']],
-  ['a boolean', true],
-  ['a bigint', 1n],
-  ['a symbol', Symbol('a')],
-  ['the empty string', ''],
-];
-
 interface Target {
   add(documents: SieveDocument[]): void;
   readonly size: number;
@@ -166,12 +155,9 @@ describe.each([
     (): Target => ({ add: (documents) => createMemoryDocumentStore(documents), size: 0 }),
   ],
 ])('%s with an id that is not a string', (_, make) => {
-  it.each(badIds)('%s: InvalidArgumentError naming documents[1].id, nothing added', (_, id) => {
+  it.each(invalidIds)('%s: InvalidArgumentError naming documents[1].id, nothing added', (_, id) => {
     const target = make();
-    const documents = [
-      { id: 'ok', text: 'fine' },
-      { id, text: 'aspirin' },
-    ] as unknown as SieveDocument[];
+    const documents = documentsWithId(id);
     let thrown: unknown;
     try {
       target.add(documents);
@@ -195,7 +181,7 @@ describe('ids that are not strings elsewhere in retrieval', () => {
       (ids: string[]) => bm25.remove(ids),
       (ids: string[]) => store.remove(ids),
     ]) {
-      for (const [, id] of badIds) {
+      for (const [, id] of invalidIds) {
         expect(() => remove(['42', id] as string[])).toThrow(
           expect.objectContaining({ argument: 'ids' }),
         );
