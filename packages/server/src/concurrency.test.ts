@@ -47,12 +47,19 @@ async function post(url: string, body: unknown): Promise<{ status: number; body:
   return { status: response.status, body: await response.json() };
 }
 
-/** Sends every body sequentially, then all at once; both lists of answers, in body order. */
+/**
+ * Sends every body sequentially, then all at once; both lists of answers, in body order, once
+ * every concurrent request has settled without a rejection.
+ */
 async function sequentialAndConcurrent(url: string, bodies: readonly unknown[]) {
   const sequential: Array<{ status: number; body: unknown }> = [];
   for (const body of bodies) sequential.push(await post(url, body));
   const settled = await Promise.allSettled(bodies.map((body) => post(url, body)));
-  return { sequential, settled };
+  expect(settled.filter((outcome) => outcome.status === 'rejected')).toEqual([]);
+  const concurrent = settled.map(
+    (outcome) => (outcome as PromiseFulfilledResult<{ status: number; body: unknown }>).value,
+  );
+  return { sequential, concurrent };
 }
 
 const close = (actual: number, expected: number): void => {
@@ -105,15 +112,11 @@ describe('one server, 64 concurrent requests', () => {
   });
 
   it('POST /search: every request 200 with the sequential ranking (ids, scores to 1e-6)', async () => {
-    const { sequential, settled } = await sequentialAndConcurrent(
+    const { sequential, concurrent: answers } = await sequentialAndConcurrent(
       `${url}/search`,
       queries.map((query) => ({ query })),
     );
-    expect(settled.filter((outcome) => outcome.status === 'rejected')).toEqual([]);
-    settled.forEach((outcome, index) => {
-      const { status, body } = (
-        outcome as PromiseFulfilledResult<{ status: number; body: unknown }>
-      ).value;
+    answers.forEach(({ status, body }, index) => {
       expect(status).toBe(200);
       expect(sequential[index]!.status).toBe(200);
       const concurrent = (body as SearchAnswer).results;
@@ -131,12 +134,11 @@ describe('one server, 64 concurrent requests', () => {
   }, 120_000);
 
   it('POST /rerank: every request 200 with the sequential scores, pairs batched across requests', async () => {
-    const { sequential, settled } = await sequentialAndConcurrent(`${url}/rerank`, rerankBodies);
-    expect(settled.filter((outcome) => outcome.status === 'rejected')).toEqual([]);
-    settled.forEach((outcome, index) => {
-      const { status, body } = (
-        outcome as PromiseFulfilledResult<{ status: number; body: unknown }>
-      ).value;
+    const { sequential, concurrent: answers } = await sequentialAndConcurrent(
+      `${url}/rerank`,
+      rerankBodies,
+    );
+    answers.forEach(({ status, body }, index) => {
       expect(status).toBe(200);
       const concurrent = body as RerankAnswer;
       const alone = sequential[index]!.body as RerankAnswer;

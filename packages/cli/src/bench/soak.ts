@@ -163,20 +163,20 @@ function phaseRecord(
   };
 }
 
-/** Phase (a): `cascade.search` one query after another. */
-async function libraryPhase(
+/** Runs `work` for steps 0..steps-1 one after another, counting errors, sampling and ticking. */
+async function runSteps(
   context: CliContext,
-  cascade: Cascade,
-  queries: readonly string[],
+  name: SoakPhase['name'],
   steps: number,
   every: number,
+  work: (step: number) => Promise<void>,
 ): Promise<SoakPhase> {
-  const progress = context.progress('soak: library', steps);
+  const progress = context.progress(`soak: ${name}`, steps);
   const sampler = createSampler(steps, every);
   const run: PhaseRun = { completed: 0, errors: 0 };
   for (let step = 0; step < steps; step++) {
     try {
-      await cascade.search({ query: queries[step % queries.length]! });
+      await work(step);
       run.completed++;
     } catch (error) {
       run.errors++;
@@ -186,7 +186,7 @@ async function libraryPhase(
     progress.tick();
   }
   progress.done();
-  return phaseRecord('library', steps, run, sampler);
+  return phaseRecord(name, steps, run, sampler);
 }
 
 /** Phase (b): `POST /search` to a server on the same cascade, `concurrency` requests in flight. */
@@ -235,36 +235,6 @@ async function serverPhase(
     await server.close();
   }
   return phaseRecord('server', steps, run, sampler);
-}
-
-/** Phase (c): cross-encoders created, used on a few pairs, and disposed, `cycles` times. */
-async function cyclesPhase(
-  context: CliContext,
-  model: string,
-  pairs: ReadonlyArray<{ query: string; text: string }>,
-  cycles: number,
-): Promise<SoakPhase> {
-  const progress = context.progress('soak: cycles', cycles);
-  const sampler = createSampler(cycles, Math.max(1, Math.ceil(cycles / 50)));
-  const run: PhaseRun = { completed: 0, errors: 0 };
-  for (let cycle = 0; cycle < cycles; cycle++) {
-    try {
-      const reranker = await createCrossEncoder({ model, dtype: 'int8', stageId: 'reranker' });
-      try {
-        await reranker.scorePairs({ pairs });
-      } finally {
-        await reranker.dispose();
-      }
-      run.completed++;
-    } catch (error) {
-      run.errors++;
-      run.firstError ??= messageOf(error);
-    }
-    sampler.step(cycle + 1);
-    progress.tick();
-  }
-  progress.done();
-  return phaseRecord('cycles', cycles, run, sampler);
 }
 
 // From the sources (tests, tsx) this module is src/bench/soak.ts; bundled, it is dist/cli.js.
@@ -417,14 +387,33 @@ export async function benchSoak(
       ],
       topK,
     });
-    phases.push(await libraryPhase(context, cascade, queries, steps, every));
+    // Phase (a): cascade.search one query after another.
+    phases.push(
+      await runSteps(context, 'library', steps, every, async (step) => {
+        await cascade.search({ query: queries[step % queries.length]! });
+      }),
+    );
     context.print(sampleLine(phases.at(-1)!));
     phases.push(await serverPhase(context, cascade, queries, steps, every, concurrency));
     context.print(sampleLine(phases.at(-1)!));
   } finally {
     await Promise.all([prefilter.dispose(), reranker?.dispose()]);
   }
-  phases.push(await cyclesPhase(context, rerankerModel, firstPairs, cycles));
+  // Phase (c): cross-encoders created, used on a few pairs and disposed, over and over.
+  phases.push(
+    await runSteps(context, 'cycles', cycles, Math.max(1, Math.ceil(cycles / 50)), async () => {
+      const cycled = await createCrossEncoder({
+        model: rerankerModel,
+        dtype: 'int8',
+        stageId: 'reranker',
+      });
+      try {
+        await cycled.scorePairs({ pairs: firstPairs });
+      } finally {
+        await cycled.dispose();
+      }
+    }),
+  );
   context.print(sampleLine(phases.at(-1)!));
 
   context.print();
