@@ -7,6 +7,7 @@
  * PostgreSQL retrieval against the same cascade with in-process retrieval.
  */
 import { readFile } from 'node:fs/promises';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import {
   createLatencyHistogram,
@@ -49,6 +50,9 @@ import { benchInputsHint, type CliContext, requirePaths } from '../support/cli-c
 import { describeMachine, machineLine } from '../support/machine.js';
 import { chooseModels } from '../support/model-choice.js';
 import { startThrowawayPgServer } from './throwaway-pg-server.js';
+
+/** Where a cascade's retrievers run. */
+type CascadeRetrieval = NonNullable<PostgresBenchResult['cascade']>['rows'][number]['retrieval'];
 
 /** Options of {@link benchPostgres} (the flags of `sieve bench postgres`). */
 export interface PostgresBenchOptions {
@@ -124,13 +128,14 @@ async function corpusVectors(
     progress,
     warn: context.warn,
   }).finally(() => progress.done());
-  // dense.json: { format, version, checksum, payload: { ids, ... } }, checked by the load above.
+  // dense.json: { format, version, checksum, payload: { ids, vectorsFile?, ... } }, checked by
+  // the load above; vectorsFile (content-named) is absent in folders saved before it existed.
   const saved = (
     JSON.parse(await readFile(join(index.folder, 'dense.json'), 'utf8')) as {
-      payload: { ids: Array<string | null> };
+      payload: { ids: Array<string | null>; vectorsFile?: string };
     }
   ).payload;
-  const bytes = await readFile(join(index.folder, 'vectors.f32'));
+  const bytes = await readFile(join(index.folder, saved.vectorsFile ?? 'vectors.f32'));
   const all = new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
   const byId = new Map<string, Float32Array>();
   saved.ids.forEach((id, label) => {
@@ -174,6 +179,7 @@ export async function benchPostgres(
   options: PostgresBenchOptions = {},
 ): Promise<PostgresBenchResult> {
   const started = performance.now();
+  const loadAverageAtStart = loadavg()[0]!;
   requirePaths({ dataset: context.datasetDir }, benchInputsHint);
   const m = options.m ?? 16;
   const efConstruction = options.efConstruction ?? 64;
@@ -494,7 +500,9 @@ export async function benchPostgres(
         efSearch: Math.max(servingEfSearch, shape.retrievalTopK),
       });
       closers.push(() => pgDense.close());
-      const runs: Array<['postgres' | 'in-process', EvaluationRetrievers]> = [
+      // PostgreSQL for both halves; pgvector with Sieve's BM25 (full-text ranking is the weaker
+      // half); both halves in process, on the same vectors.
+      const runs: Array<[CascadeRetrieval, EvaluationRetrievers]> = [
         [
           'postgres',
           {
@@ -502,6 +510,10 @@ export async function benchPostgres(
             dense: pgDense,
             hybrid: createHybridRetriever({ retrievers: [pgAny, pgDense] }),
           },
+        ],
+        [
+          'pgvector + bm25',
+          { bm25, dense: pgDense, hybrid: createHybridRetriever({ retrievers: [bm25, pgDense] }) },
         ],
         [
           'in-process',
@@ -572,8 +584,11 @@ export async function benchPostgres(
       lexical,
       cascade,
       seconds: (performance.now() - started) / 1000,
+      loadAverage: { start: loadAverageAtStart, end: loadavg()[0]! },
     };
-    context.print(`postgres bench: ${result.seconds.toFixed(0)} s`);
+    context.print(
+      `postgres bench: ${result.seconds.toFixed(0)} s; 1-minute load average ${result.loadAverage.start.toFixed(1)} at the start, ${result.loadAverage.end.toFixed(1)} at the end (${machine.cores} cores)`,
+    );
     saveResult(context, 'postgres', result);
     return result;
   } finally {

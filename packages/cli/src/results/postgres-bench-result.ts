@@ -63,11 +63,16 @@ export interface PostgresBenchResult {
   cascade: {
     shape: string;
     reranker: string;
-    /** Each shape with PostgreSQL retrieval, then with in-process retrieval. */
+    /**
+     * Each shape with PostgreSQL retrieval (pgvector + full-text), with pgvector + Sieve's BM25,
+     * and in process (hnswlib + BM25).
+     */
     rows: Array<{
-      retrieval: 'postgres' | 'in-process';
+      retrieval: 'postgres' | 'pgvector + bm25' | 'in-process';
       evaluation: Omit<ShapeEvaluation, 'stats' | 'topIds'>;
     }>;
   } | null;
   seconds: number;
+  /** The 1-minute load average at the start and the end: other work on the cores shows here. */
+  loadAverage: { start: number; end: number };
 }
