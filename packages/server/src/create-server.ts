@@ -208,27 +208,7 @@ export function createServer(settings: ServerSettings): SieveServer {
   /** Scores texts against the query through the batcher and ranks them, best first. */
   const rerank = async (input: RerankInput): Promise<{ ranked: Ranked[]; complete: boolean }> => {
     requireReranker();
-    if (input.query.trim() === '') {
-      throw new HttpError({
-        status: 422,
-        code: 'validation',
-        errorType: 'Validation',
-        message: 'query: must not be empty',
-        path: 'query',
-      });
-    }
-    if (input.texts.length === 0) {
-      throw new HttpError({
-        status: input.field === 'texts' ? 400 : 422,
-        code: 'empty',
-        errorType: 'Empty',
-        message:
-          input.field === 'texts'
-            ? '`texts` cannot be empty: pass at least one text to rank'
-            : `${input.field}: must not be empty; pass at least one document to rank`,
-        path: input.field,
-      });
-    }
+    // An empty query or no texts never get here: the wire schemas refuse them (validationError).
     if (input.texts.length > resolved.maxClientBatchSize) {
       // TEI answers 413 for more texts than its client batch limit; Cohere-shaped routes 422.
       throw new HttpError({
@@ -277,19 +257,6 @@ export function createServer(settings: ServerSettings): SieveServer {
 
   app.post('/rerank', async (request, reply) => {
     const body = parseBody(teiRerankRequestSchema, request);
-    if (
-      body.truncation_direction !== undefined &&
-      body.truncation_direction.toLowerCase() === 'left'
-    ) {
-      throw new HttpError({
-        status: 422,
-        code: 'unsupported',
-        errorType: 'Validation',
-        message:
-          "truncation_direction: 'Left' is not supported; Sieve keeps the start of a text (Right)",
-        path: 'truncation_direction',
-      });
-    }
     const { ranked, complete } = await rerank({
       query: body.query,
       texts: body.texts,
@@ -314,19 +281,6 @@ export function createServer(settings: ServerSettings): SieveServer {
         version === '1' ? cohereV1RerankRequestSchema : cohereV2RerankRequestSchema,
         request,
       );
-      const rankFields = (body as { rank_fields?: string[] }).rank_fields;
-      if (rankFields !== undefined) {
-        const unsupported = rankFields.find((field) => field !== 'text');
-        if (unsupported !== undefined) {
-          throw new HttpError({
-            status: 422,
-            code: 'unsupported',
-            errorType: 'Validation',
-            message: `rank_fields: only 'text' is supported, got '${unsupported}'`,
-            path: 'rank_fields',
-          });
-        }
-      }
       const texts = body.documents.map((document) =>
         typeof document === 'string' ? document : document.text,
       );

@@ -16,7 +16,6 @@ export type HttpErrorCode =
   | 'empty'
   | 'too_many_documents'
   | 'input_too_long'
-  | 'unsupported'
   | 'overloaded'
   | 'backend_unavailable'
   | 'not_configured'
@@ -79,6 +78,16 @@ export class HttpError extends Error {
 export function validationError(error: z.ZodError): HttpError {
   const issue = error.issues[0]!;
   const path = issue.path.map(String).join('.');
+  // No texts is TEI's own error (400, `Empty`); no documents the Cohere routes' 422 `empty`.
+  if (issue.code === 'too_small' && (path === 'texts' || path === 'documents')) {
+    return new HttpError({
+      status: path === 'texts' ? 400 : 422,
+      code: 'empty',
+      errorType: 'Empty',
+      message: path === 'texts' ? issue.message : `${path}: ${issue.message}`,
+      path,
+    });
+  }
   return new HttpError({
     status: 422,
     code: 'validation',

@@ -15,10 +15,16 @@ const deadlineMs = z
     'Latency budget in milliseconds (Sieve extension; also the X-Sieve-Deadline-Ms header). When it passes, the pairs scored so far are ranked first and the rest follow in input order without a score; the X-Sieve-Deadline-Exceeded: true header says so.',
   );
 
+/** A query: a string with at least one non-blank character. */
+const nonBlank = z.string().regex(/\S/, 'must not be empty');
+
 /** `POST /rerank`, the shape of Hugging Face text-embeddings-inference. */
 export const teiRerankRequestSchema = z.object({
-  query: z.string().describe('The query.'),
-  texts: z.array(z.string()).describe('The texts to rank against the query.'),
+  query: nonBlank.describe('The query; not empty.'),
+  texts: z
+    .array(z.string())
+    .min(1, '`texts` cannot be empty: pass at least one text to rank')
+    .describe('The texts to rank against the query; at least one (TEI answers 400 without).'),
   truncate: z
     .boolean()
     .optional()
@@ -26,9 +32,12 @@ export const teiRerankRequestSchema = z.object({
       "Cut inputs over the model's token limit. false: an over-long input is refused (413). Default: the server's autoTruncate (true unless configured).",
     ),
   truncation_direction: z
-    .enum(['Right', 'Left', 'right', 'left'])
+    .enum(['Right', 'right'], {
+      error:
+        "only 'Right' is supported: Sieve keeps the start of a text (texts are cached cut to their first tokens)",
+    })
     .optional()
-    .describe("Which end is cut: only 'Right' is supported (Sieve keeps the start of a text)."),
+    .describe("Which end is cut: only 'Right' (TEI's default; both casings)."),
   raw_scores: z
     .boolean()
     .optional()
@@ -50,7 +59,7 @@ const cohereCommon = {
     .string()
     .optional()
     .describe('Accepted and echoed nowhere: the server serves one model.'),
-  query: z.string().describe('The query.'),
+  query: nonBlank.describe('The query; not empty.'),
   top_n: z.number().int().positive().optional().describe('Return only the best top_n results.'),
   max_tokens_per_doc: z
     .number()
@@ -64,19 +73,29 @@ const cohereCommon = {
 /** `POST /v1/rerank`, Cohere's v1 shape. */
 export const cohereV1RerankRequestSchema = z.object({
   ...cohereCommon,
-  documents: z.array(cohereDocument).describe('Strings, or objects with a text field.'),
+  documents: z
+    .array(cohereDocument)
+    .min(1, 'must not be empty; pass at least one document to rank')
+    .describe('Strings, or objects with a text field; at least one.'),
   return_documents: z.boolean().default(false).describe('Return each document with its result.'),
   rank_fields: z
-    .array(z.string())
+    .array(
+      z.literal('text', {
+        error: "only 'text' is supported: objects are ranked by their text field",
+      }),
+    )
     .optional()
-    .describe("Only ['text'] is supported: objects are ranked by their text field."),
+    .describe("Only ['text']: objects are ranked by their text field."),
   max_chunks_per_doc: z.number().int().positive().optional().describe('Accepted and ignored.'),
 });
 
 /** `POST /v2/rerank`, Cohere's v2 shape. */
 export const cohereV2RerankRequestSchema = z.object({
   ...cohereCommon,
-  documents: z.array(cohereDocument).describe('Strings (objects with a text field are accepted).'),
+  documents: z
+    .array(cohereDocument)
+    .min(1, 'must not be empty; pass at least one document to rank')
+    .describe('Strings (objects with a text field are accepted); at least one.'),
   return_documents: z
     .boolean()
     .default(false)
