@@ -16,10 +16,13 @@ const layers = [
   { name: 'results', folders: ['results'] },
   // Renderers: strings from result types, no file access, no knowledge of who produced them.
   { name: 'charts', folders: ['charts'] },
+  // What loads data for users and for the benchmarks alike: `sieve index` (bench postgres
+  // measures its own path).
+  { name: 'operations', folders: ['index-command'] },
   // What measures: the benchmarks, the evaluation and the tuner.
   { name: 'measurements', folders: ['bench', 'evaluate', 'tune'] },
-  // The commands and the public surface: the files directly in src/.
-  { name: 'commands', folders: ['.'] },
+  // The commands and the public surface: the files directly in src/, and `sieve serve`.
+  { name: 'commands', folders: ['.', 'serve'] },
 ] as const;
 
 type Graph = ReadonlyMap<string, readonly string[]>;
