@@ -1,12 +1,3 @@
-/**
- * `sieve bench postgres`: PostgreSQL + pgvector as Sieve's index, on SciFact. The corpus is loaded
- * through `sieve index`'s code path (`indexCorpus`) with vectors embedded once (the dense-index
- * cache of `sieve eval`), then: load rate with and without embedding, HNSW build time, recall@10
- * against PostgreSQL's exact search per `ef_search` beside hnswlib on the same vectors, latency and
- * queries/s at 1 and 8 clients, PostgreSQL full-text against Sieve's BM25, and one cascade with
- * PostgreSQL retrieval against the same cascade with in-process retrieval.
- */
-import { readFile } from 'node:fs/promises';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -108,8 +99,7 @@ function precomputedEmbedder(
 
 /**
  * The corpus vectors of the dense-index cache (`sieve eval`'s, keyed by model, weights and
- * corpus): read from the folder the dense retriever saved, since the retriever does not hand its
- * vectors out. Built (the corpus embedded) on a miss.
+ * corpus), from the loaded retriever (`getVector`). Built (the corpus embedded) on a miss.
  */
 async function corpusVectors(
   context: CliContext,
@@ -128,21 +118,11 @@ async function corpusVectors(
     progress,
     warn: context.warn,
   }).finally(() => progress.done());
-  // dense.json: { format, version, checksum, payload: { ids, vectorsFile?, ... } }, checked by
-  // the load above; vectorsFile (content-named) is absent in folders saved before it existed.
-  const saved = (
-    JSON.parse(await readFile(join(index.folder, 'dense.json'), 'utf8')) as {
-      payload: { ids: Array<string | null>; vectorsFile?: string };
-    }
-  ).payload;
-  const bytes = await readFile(join(index.folder, saved.vectorsFile ?? 'vectors.f32'));
-  const all = new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
   const byId = new Map<string, Float32Array>();
-  saved.ids.forEach((id, label) => {
-    if (id !== null) {
-      byId.set(id, all.subarray(label * embedder.dimensions, (label + 1) * embedder.dimensions));
-    }
-  });
+  for (const document of corpus) {
+    const vector = index.dense.getVector(document.id);
+    if (vector !== undefined) byId.set(document.id, vector);
+  }
   return { index, byId };
 }
 

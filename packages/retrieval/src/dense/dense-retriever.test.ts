@@ -168,4 +168,19 @@ describe('dense retriever', () => {
     expect(files.filter((name) => name.startsWith('vectors.'))).toHaveLength(1);
     expect((await loadDenseRetriever(folder, { embedder })).size).toBe(3);
   });
+
+  it('getVector hands out a copy of an indexed vector, also after a save and load', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'sieve-dense-vector-'));
+    const embedder = new MockEmbedderV1({ dimensions: 16 });
+    const dense = await createDenseRetriever({ embedder, space: 'ip' });
+    await dense.addVectors([{ id: 'a', vector: Array.from({ length: 16 }, (_, index) => index) }]);
+    const vector = dense.getVector('a')!;
+    expect(Array.from(vector)).toEqual(Array.from({ length: 16 }, (_, index) => index));
+    vector[0] = 99;
+    expect(dense.getVector('a')![0]).toBe(0);
+    expect(dense.getVector('nope')).toBeUndefined();
+    await dense.save(folder);
+    const loaded = await loadDenseRetriever(folder, { embedder });
+    expect(Array.from(loaded.getVector('a')!)).toEqual(Array.from(dense.getVector('a')!));
+  });
 });

@@ -71,6 +71,11 @@ export interface DenseRetriever extends RetrieverV1 {
     topK: number,
     mode?: 'hnsw' | 'exact',
   ): RetrievedCandidate[];
+  /**
+   * A copy of the vector indexed for `id` (normalized when the space is `cosine`), or `undefined`
+   * for an id it does not hold: to reuse the embeddings elsewhere (another index, a database).
+   */
+  getVector(id: string): Float32Array | undefined;
   readonly size: number;
   readonly dimensions: number;
   /** Saves into a folder: the HNSW graph, the vectors and the ids, checksummed. */
@@ -309,6 +314,10 @@ async function build(
     specificationVersion: 'v1',
     stageId: settings.stageId,
     dimensions,
+    getVector(id) {
+      const label = typeof id === 'string' ? labelOf.get(id) : undefined;
+      return label === undefined ? undefined : Float32Array.from(vectors[label]!);
+    },
     get size() {
       return live;
     },
