@@ -137,6 +137,7 @@ describe('public surfaces', () => {
     expect(exportedNames('packages/onnx/src/index.ts')).toMatchInlineSnapshot(`
       [
         "checkModelSettings",
+        "createCachedEncoder",
         "createModelPipeline",
         "createOnnxEmbedder",
         "createTokenCache",

@@ -41,6 +41,7 @@ export {
   type TokenizerSource,
 } from './tokenizer/load-tokenizer.js';
 export {
+  createCachedEncoder,
   createTokenCache,
   sharedTokenCache,
   type TokenCache,

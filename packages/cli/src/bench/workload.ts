@@ -63,15 +63,34 @@ export function workloadPassages(
   });
 }
 
+const tokenizers = new Map<string, Promise<WordPieceTokenizer>>();
+
+/**
+ * The tokenizer in `modelFolder`, loaded once per process: a workload, its pair lengths and the
+ * tokenizer measurement all read the same one.
+ */
+export function workloadTokenizer(modelFolder: string): Promise<WordPieceTokenizer> {
+  let tokenizer = tokenizers.get(modelFolder);
+  if (!tokenizer) {
+    tokenizer = loadTokenizer({ modelId: modelFolder, folder: modelFolder }).then(
+      (loaded) => loaded.tokenizer,
+    );
+    // A failed load is not remembered: the next call tries again.
+    tokenizer.catch(() => tokenizers.delete(modelFolder));
+    tokenizers.set(modelFolder, tokenizer);
+  }
+  return tokenizer;
+}
+
 /** A BEIR split and the tokenizer in `modelFolder`, loaded side by side. */
 async function datasetWithTokenizer(
   datasetDir: string,
   modelFolder: string,
   split: string,
 ): Promise<Awaited<ReturnType<typeof loadBeirDataset>> & { tokenizer: WordPieceTokenizer }> {
-  const [dataset, { tokenizer }] = await Promise.all([
+  const [dataset, tokenizer] = await Promise.all([
     loadBeirDataset(datasetDir, split),
-    loadTokenizer({ modelId: modelFolder, folder: modelFolder }),
+    workloadTokenizer(modelFolder),
   ]);
   return { ...dataset, tokenizer };
 }
@@ -102,7 +121,7 @@ export async function workloadPairLengths(
   modelFolder: string,
   maxLength = 512,
 ): Promise<number[]> {
-  const { tokenizer } = await loadTokenizer({ modelId: modelFolder, folder: modelFolder });
+  const tokenizer = await workloadTokenizer(modelFolder);
   return workload.flatMap((item) => {
     const query = tokenizer.encodeText(item.query).length;
     return item.documents.map((document) =>

@@ -16,7 +16,7 @@ import {
   packBatch,
 } from '../runtime/inference-engine.js';
 import { loadTokenizer } from '../tokenizer/load-tokenizer.js';
-import { resolveTokenCache } from '../tokenizer/token-cache.js';
+import { createCachedEncoder, resolveTokenCache } from '../tokenizer/token-cache.js';
 import type { EncodedPair, WordPieceTokenizer } from '../tokenizer/word-piece-tokenizer.js';
 import type { ResolvedModelSettings } from './model-settings.js';
 
@@ -162,20 +162,13 @@ export async function createModelPipeline(
     ...(settings.onnxRuntime ? { onnxRuntime: settings.onnxRuntime } : {}),
   });
 
-  const tokenCache = resolveTokenCache(settings.tokenCache);
-  // Texts are cached cut to maxLength tokens (truncation keeps a prefix), so the limit is part of
-  // the key: models with the same vocabulary and limit share entries, others do not collide.
-  const cacheKey = `${tokenizer.fingerprint}/${maxLength}`;
+  const encode = createCachedEncoder({
+    tokenizer,
+    maxLength,
+    tokenCache: resolveTokenCache(settings.tokenCache),
+  });
   const usesTokenTypes = executor.info.usesTokenTypes;
   let disposed = false;
-
-  const encode = (text: string): Int32Array => {
-    const cached = tokenCache?.get(cacheKey, text);
-    if (cached) return cached;
-    const ids = tokenizer.encodeText(text, maxLength);
-    tokenCache?.set(cacheKey, text, ids);
-    return ids;
-  };
 
   return {
     model,

@@ -1,3 +1,5 @@
+import type { WordPieceTokenizer } from './word-piece-tokenizer.js';
+
 /** Settings of {@link createTokenCache}. */
 export interface TokenCacheSettings {
   /** Bytes of texts and token ids kept at most; least recently used entries go first. @default 64 MiB */
@@ -86,4 +88,33 @@ export const sharedTokenCache: TokenCache = createTokenCache();
 /** The cache a scorer uses: none for `false`, the given one, else {@link sharedTokenCache}. */
 export function resolveTokenCache(setting: TokenCache | false | undefined): TokenCache | undefined {
   return setting === false ? undefined : (setting ?? sharedTokenCache);
+}
+
+/**
+ * A text's token ids cut to `maxLength`, through `tokenCache` when given: the one lookup every
+ * model pipeline uses. Texts are cached cut to `maxLength` (truncation keeps a prefix), so the
+ * limit is part of the key: models with the same vocabulary and limit share entries, others do not
+ * collide.
+ *
+ * @example
+ * ```ts
+ * const encode = createCachedEncoder({ tokenizer, maxLength: 256, tokenCache: createTokenCache() });
+ * encode('a passage'); // tokenized once, then served from the cache
+ * ```
+ */
+export function createCachedEncoder(options: {
+  tokenizer: WordPieceTokenizer;
+  maxLength: number;
+  tokenCache: TokenCache | undefined;
+}): (text: string) => Int32Array {
+  const { tokenizer, maxLength, tokenCache } = options;
+  const key = `${tokenizer.fingerprint}/${maxLength}`;
+  if (!tokenCache) return (text) => tokenizer.encodeText(text, maxLength);
+  return (text) => {
+    const cached = tokenCache.get(key, text);
+    if (cached) return cached;
+    const ids = tokenizer.encodeText(text, maxLength);
+    tokenCache.set(key, text, ids);
+    return ids;
+  };
 }
