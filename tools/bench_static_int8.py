@@ -19,8 +19,11 @@ load); the figure is the median pass, and the ratio to dynamic int8 the median o
 Agreement (the trained model, whose scores mean something): the first --queries SciFact test queries
 (qrels order), each with its BM25 top --docs (title + text, k1 0.9, b 0.4), max 256 tokens. Batching
 A: the pairs shuffled (seed 0) into batches of 32, padded to the longest; batching B: each pair
-alone. Against fp32 (batching A): max and mean |score diff|, per-query Kendall tau (median over
-queries), top-10 overlap (mean), nDCG@10 on the test judgements; batch invariance: max |A - B|.
+alone; batching C: shuffled again (seed 1) into batches of 32. Against fp32 (batching A): max and
+mean |score diff|, per-query Kendall tau (median over queries), top-10 overlap (mean), nDCG@10 on
+the test judgements; batch invariance: max |A - B|, and what it costs in ranks: per-query Kendall
+tau, top-10 overlap, queries whose top 10 differs, and |nDCG@10 difference| between A and B and
+between A and C (the same model, only the batch-mates differ).
 
 Results: a markdown table on stdout, JSON under bench/results/.
 """
@@ -250,6 +253,8 @@ def agreement(files: dict[str, Path], dataset: Path, queries: int, docs: int) ->
     pairs, judged = bm25_candidates(dataset, queries, docs)
     shuffled = list(range(len(pairs)))
     random.Random(0).shuffle(shuffled)
+    reshuffled = list(range(len(pairs)))
+    random.Random(1).shuffle(reshuffled)
     by_query: dict[str, list[int]] = collections.defaultdict(list)
     for index, pair in enumerate(pairs):
         by_query[pair["queryId"]].append(index)
@@ -260,6 +265,22 @@ def agreement(files: dict[str, Path], dataset: Path, queries: int, docs: int) ->
     results: dict = {"pairs": len(pairs), "queries": len(by_query), "docsPerQuery": docs,
                      "bm25Ndcg10": round(statistics.mean(ndcg_at_10(ranking(-np.array([p["bm25Rank"] for p in pairs], dtype=float), idx), judged[q])
                                                          for q, idx in by_query.items()), 4), "variants": {}}
+    def ndcg(scores: np.ndarray) -> float:
+        return statistics.mean(ndcg_at_10(ranking(scores, idx), judged[q]) for q, idx in by_query.items())
+
+    def rank_agreement(a: np.ndarray, b: np.ndarray) -> dict:
+        """What moving scores between two batchings of one model costs in ranks."""
+        taus, overlaps, changed = [], [], 0
+        for indices in by_query.values():
+            tau = kendalltau(a[indices], b[indices]).statistic
+            taus.append(1.0 if math.isnan(tau) else tau)
+            top_a, top_b = ranking(a, indices)[:10], ranking(b, indices)[:10]
+            overlaps.append(len(set(top_a) & set(top_b)) / 10)
+            changed += top_a != top_b
+        return {"kendallTauMedian": float(np.median(taus)), "kendallTauMin": float(np.min(taus)),
+                "top10Overlap": float(np.mean(overlaps)), "queriesTop10Reordered": changed,
+                "ndcg10AbsDiff": round(abs(ndcg(a) - ndcg(b)), 4)}
+
     reference = None
     for name, path in files.items():
         sess = session(path)
@@ -267,6 +288,7 @@ def agreement(files: dict[str, Path], dataset: Path, queries: int, docs: int) ->
         batched = score(sess, tokenizer, pairs, shuffled, 32)
         seconds_batched = time.perf_counter() - started
         alone = score(sess, tokenizer, pairs, list(range(len(pairs))), 1)
+        rebatched = score(sess, tokenizer, pairs, reshuffled, 32)
         if reference is None:
             reference = batched
         diff = np.abs(batched - reference)
@@ -283,6 +305,9 @@ def agreement(files: dict[str, Path], dataset: Path, queries: int, docs: int) ->
             "ndcg10": round(statistics.mean(ndcg_at_10(ranking(batched, idx), judged[q]) for q, idx in by_query.items()), 4),
             "batchInvarianceMaxAbsDiff": float(np.abs(batched - alone).max()),
             "batchInvarianceMeanAbsDiff": float(np.abs(batched - alone).mean()),
+            "batchedVsAlone": rank_agreement(batched, alone),
+            "batchedVsRebatched": {"maxAbsDiff": float(np.abs(batched - rebatched).max()),
+                                   **rank_agreement(batched, rebatched)},
             "scoringSecondsBatched": round(seconds_batched, 1),
             "fileMB": round(path.stat().st_size / 2**20, 1),
         }
@@ -291,18 +316,21 @@ def agreement(files: dict[str, Path], dataset: Path, queries: int, docs: int) ->
 
 
 def markdown(report: dict) -> str:
-    lines = ["### Speed (pairs/s, median of %d interleaved passes; x dynamic: median of per-pass ratios)" % report["passes"], ""]
-    shapes = list(next(iter(report["speed"].values())).keys())
-    columns = [(model, shape) for model in report["speed"] for shape in shapes]
-    label = lambda model, shape: f"{model.split('-')[2]} {shape}"  # noqa: E731
-    header = ["variant"] + [label(*c) for c in columns] + [f"{label(*c)} x dynamic" for c in columns]
-    lines += ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    names = list(report["speed"][columns[0][0]][shapes[0]]["pairsPerSecond"])
-    for name in names:
-        row = [name] + [str(report["speed"][m][sh]["pairsPerSecond"][name]) for m, sh in columns]
-        row += [f"{report['speed'][m][sh]['vsDynamic'][name]:.2f}" for m, sh in columns]
-        lines.append("| " + " | ".join(row) + " |")
-    lines += ["", f"### Agreement with fp32, trained {TRAINED} ({report['agreement']['queries']} SciFact test queries x "
+    lines: list[str] = []
+    if report["speed"]:
+        lines += ["### Speed (pairs/s, median of %d interleaved passes; x dynamic: median of per-pass ratios)" % report["passes"], ""]
+        shapes = list(next(iter(report["speed"].values())).keys())
+        columns = [(model, shape) for model in report["speed"] for shape in shapes]
+        label = lambda model, shape: f"{model.split('-')[2]} {shape}"  # noqa: E731
+        header = ["variant"] + [label(*c) for c in columns] + [f"{label(*c)} x dynamic" for c in columns]
+        lines += ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+        names = list(report["speed"][columns[0][0]][shapes[0]]["pairsPerSecond"])
+        for name in names:
+            row = [name] + [str(report["speed"][m][sh]["pairsPerSecond"][name]) for m, sh in columns]
+            row += [f"{report['speed'][m][sh]['vsDynamic'][name]:.2f}" for m, sh in columns]
+            lines.append("| " + " | ".join(row) + " |")
+        lines.append("")
+    lines += [f"### Agreement with fp32, trained {TRAINED} ({report['agreement']['queries']} SciFact test queries x "
               f"BM25 top {report['agreement']['docsPerQuery']}; BM25 nDCG@10 {report['agreement']['bm25Ndcg10']})", "",
               "| variant | max abs diff | mean abs diff | max abs diff alone | Kendall tau median (min) | top-10 overlap | nDCG@10 | batch inv. max (mean) | MB |",
               "|---|---|---|---|---|---|---|---|---|"]
@@ -310,6 +338,13 @@ def markdown(report: dict) -> str:
         lines.append(f"| {name} | {v['maxAbsDiff']:.3f} | {v['meanAbsDiff']:.3f} | {v['maxAbsDiffAlone']:.3f} | "
                      f"{v['kendallTauMedian']:.3f} ({v['kendallTauMin']:.3f}) | {v['top10Overlap']:.3f} | {v['ndcg10']:.4f} | "
                      f"{v['batchInvarianceMaxAbsDiff']:.2e} ({v['batchInvarianceMeanAbsDiff']:.1e}) | {v['fileMB']} |")
+    lines += ["", "### Rank agreement between batchings of the same model (A: batches of 32; B: alone; C: batches of 32, reshuffled)", "",
+              "| variant | A vs B: Kendall tau median (min) | top-10 overlap | queries reordered | nDCG@10 diff | A vs C: max abs diff | Kendall tau median (min) | top-10 overlap | queries reordered | nDCG@10 diff |",
+              "|---|---|---|---|---|---|---|---|---|---|"]
+    for name, v in report["agreement"]["variants"].items():
+        ab, ac = v["batchedVsAlone"], v["batchedVsRebatched"]
+        lines.append(f"| {name} | {ab['kendallTauMedian']:.3f} ({ab['kendallTauMin']:.3f}) | {ab['top10Overlap']:.3f} | {ab['queriesTop10Reordered']} | {ab['ndcg10AbsDiff']:.4f} | "
+                     f"{ac['maxAbsDiff']:.3f} | {ac['kendallTauMedian']:.3f} ({ac['kendallTauMin']:.3f}) | {ac['top10Overlap']:.3f} | {ac['queriesTop10Reordered']} | {ac['ndcg10AbsDiff']:.4f} |")
     lines += ["", "### Graph ONNX Runtime runs (MiniLM, after 'all' optimizations)", ""]
     for name, ops in report["ops"].items():
         lines.append(f"- {name}: " + ", ".join(f"{op} {count}" for op, count in ops.items()))
@@ -363,7 +398,7 @@ def main() -> int:
     out = ROOT / "bench/results" / f"static-int8-{time.strftime('%Y-%m-%dT%H-%M-%S')}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
-    if report["speed"] and "agreement" in report:
+    if "agreement" in report:
         print(markdown(report))
     log(f"wrote {out}")
     return 0

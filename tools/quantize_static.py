@@ -304,6 +304,8 @@ def quantize_static_int8(fp32: Path, output: Path, tokenizer_dir: Path, pairs: S
     """
     if not pairs:
         raise ValueError("static int8 needs calibration pairs; none were given")
+    # quant_pre_process writes into a temporary folder and reads back by path: relative paths break it.
+    fp32, output, tokenizer_dir = fp32.resolve(), output.resolve(), tokenizer_dir.resolve()
     from onnxruntime.quantization import CalibrationMethod, QuantFormat, QuantType, quantize_static
     from onnxruntime.quantization.shape_inference import quant_pre_process
 

@@ -146,6 +146,17 @@ const evaluationOwnFlags = (defaults: { queries: string; shapes: string }) =>
       type: 'boolean',
       description: "also save each shape's stats in the Prometheus text format",
     },
+    'bound-split': {
+      type: 'string',
+      value: 'NAME',
+      description:
+        "the split whose judged queries prune=bounded fits its bound on, never --split's (default train)",
+    },
+    'bound-queries': {
+      type: 'string',
+      value: 'N',
+      description: 'how many of its judged queries the bound is fitted on (default 100)',
+    },
   }) as const satisfies Record<string, FlagSpec>;
 
 /** The flags of `sieve eval` and `sieve bench cascade`. */
@@ -161,11 +172,15 @@ const evaluationFlags = (defaults: { queries: string; shapes: string }) =>
     ...outputFlags,
   }) as const satisfies Record<string, FlagSpec>;
 
-const shapeNotes = `shapes: RETRIEVER=N[,tiny=K][,minilm=T][,prune=patience:B|gap:G], separated by ';'
+const shapeNotes = `shapes: RETRIEVER=N[,tiny=K][,minilm=T][,prune=patience:B|gap:G|bounded], separated by ';'
   e.g. --shapes "bm25=100;dense=100;bm25=100,minilm=10;hybrid=100,tiny=30,minilm=10"
   RETRIEVER=N, exactly one: bm25=N (BM25), dense=N (the --embedder's HNSW index) or hybrid=N
     (BM25 and dense fused by reciprocal rank fusion, k 60, each asked for 2N); N candidates
   tiny=K: the prefilter keeps K; minilm=T: the reranker keeps T (the final top-k)
+  prune (the reranker, batches of 8): patience:B stops after B batches that change nothing;
+    gap:G skips what the previous stage put more than G below its best; bounded stops when no
+    unscored candidate can enter the top-k, by a bound of the reranker's score over the previous
+    stage's fitted on --bound-split queries before the shape runs
   the dense index is built once per run when a shape needs it, and cached in .cache/indexes/`;
 
 const columnNotes = `columns: nDCG@10, MRR@10, R@10 (final list); R@100, R@depth (the retriever's candidates; R@100
@@ -238,6 +253,8 @@ function evaluationOptions(
       positiveInteger(values['prefilter-max-length'], 'prefilter-max-length', command),
     ),
     prometheus: values.prometheus === true,
+    ...optional('boundSplit', values['bound-split']),
+    ...optional('boundQueries', positiveInteger(values['bound-queries'], 'bound-queries', command)),
   };
 }
 

@@ -94,11 +94,11 @@ export function rerankStrategies(cores: number): RerankStrategy[] {
       sortByLength: true,
       maxBatchTokens: 1024,
     },
-    ...(['fp32', 'int8'] as const).map(
+    ...(['fp32', 'int8', 'int8-static'] as const).map(
       (dtype): RerankStrategy => ({
         ...naive,
         id: `sieve-${dtype}`,
-        label: `Sieve defaults ${dtype}: bucketing + worker pool`,
+        label: `Sieve defaults ${dtype === 'int8-static' ? 'static int8 (calibrated QDQ)' : dtype}: bucketing + worker pool`,
         dtype,
         calls: 'all-pairs',
         execution: 'worker',

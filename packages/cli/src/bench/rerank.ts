@@ -363,7 +363,9 @@ async function runStrategies(
         }
         if (usefulOperations !== undefined) {
           row.gops = usefulOperations / measurement.seconds / 1e9;
-          const attainable = roofline?.[`${strategy.dtype}/${cores}`];
+          // Both int8 files run int8 GEMMs: one int8 roofline.
+          const gemm = strategy.dtype === 'fp32' ? 'fp32' : 'int8';
+          const attainable = roofline?.[`${gemm}/${cores}`];
           if (attainable) row.fractionOfRoofline = row.gops / attainable;
         }
       } catch (error) {

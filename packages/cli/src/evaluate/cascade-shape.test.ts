@@ -19,6 +19,9 @@ describe('parseCascadeShape', () => {
       policy: 'scoreGap',
       gap: 0.5,
     });
+    expect(parseCascadeShape('bm25=50,minilm=10,prune=bounded').prune).toEqual({
+      policy: 'bounded',
+    });
     for (const shape of [...defaultSweep, defaultEvalShape])
       expect(parseCascadeShape(shape).id).toBe(shape);
   });
@@ -56,7 +59,8 @@ describe('parseCascadeShape', () => {
     ['bm25=10,colbert=3', /unknown key 'colbert'/],
     ['bm25=10,bm25=20', /cannot read/],
     ['bm25=10,prune=patience:2', /does not have/],
-    ['bm25=10,minilm=5,prune=sometimes', /patience:B or gap:G/],
+    ['bm25=10,minilm=5,prune=sometimes', /patience:B, gap:G or bounded/],
+    ['bm25=10,minilm=5,prune=bounded:2', /patience:B, gap:G or bounded/],
     ['bm25', /cannot read/],
   ])('rejects %s with a typed error', (shape, message) => {
     try {

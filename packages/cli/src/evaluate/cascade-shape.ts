@@ -1,11 +1,16 @@
 import { InvalidArgumentError } from '@sieve/core';
 import { parsePositiveInteger } from '../support/positive-integer.js';
 
-/** Pruning applied to the final rerank stage: `prune=patience:B` or `prune=gap:G`. */
+/**
+ * Pruning applied to the final rerank stage: `prune=patience:B`, `prune=gap:G`, or
+ * `prune=bounded` (a bound of the reranker's score over the previous stage's, fitted by the run on
+ * another split's queries: `sieve eval --bound-split`).
+ */
 export type ShapePruning =
   | { policy: 'none' }
   | { policy: 'patience'; batches: number }
-  | { policy: 'scoreGap'; gap: number };
+  | { policy: 'scoreGap'; gap: number }
+  | { policy: 'bounded' };
 
 /** The retrievers a shape may start from, as its retrieval key names them. */
 export const shapeRetrievers = ['bm25', 'dense', 'hybrid'] as const;
@@ -50,7 +55,7 @@ const positive = (text: string, what: string, shape: string): number => {
 };
 
 /**
- * Parses `RETRIEVER=N[,tiny=K][,minilm=T][,prune=patience:B|gap:G]`, where the retrieval part is
+ * Parses `RETRIEVER=N[,tiny=K][,minilm=T][,prune=patience:B|gap:G|bounded]`, where the retrieval part is
  * exactly one of `bm25=N`, `dense=N` or `hybrid=N`; `minilm=T` sets the final top-k (default
  * 10). Without `tiny` there is no prefilter; without `minilm` there is no reranker and the last
  * stage's keep is the final top-k.
@@ -120,11 +125,12 @@ export function parseCascadeShape(text: string): CascadeShape {
     if (policy === 'patience') prune = { policy, batches: positive(parameter, 'patience', id) };
     else if (policy === 'gap' && Number(parameter) >= 0 && parameter !== '')
       prune = { policy: 'scoreGap', gap: Number(parameter) };
+    else if (policy === 'bounded' && pruneText === 'bounded') prune = { policy };
     else {
       throw new InvalidArgumentError({
         component: 'cli',
         argument: 'shapes',
-        message: `prune must be patience:B or gap:G in shape '${id}', got '${pruneText}'`,
+        message: `prune must be patience:B, gap:G or bounded in shape '${id}', got '${pruneText}'`,
       });
     }
   }

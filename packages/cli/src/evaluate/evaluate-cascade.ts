@@ -1,5 +1,14 @@
 import { isAbsolute } from 'node:path';
-import { createCascade, patience, type ScoringStageSettings, scoreGap } from '@sieve/cascade';
+import {
+  bounded,
+  type CalibrationSample,
+  calibrateScoreBound,
+  createCascade,
+  type PruningPolicy,
+  patience,
+  type ScoringStageSettings,
+  scoreGap,
+} from '@sieve/cascade';
 import {
   documentContents,
   InvalidArgumentError,
@@ -12,7 +21,7 @@ import {
 import { createTokenCache, type Dtype } from '@sieve/onnx';
 import { type CrossEncoder, createCrossEncoder } from '@sieve/rerank';
 import { createMemoryDocumentStore } from '@sieve/retrieval';
-import type { ShapeEvaluation } from '../results/evaluation-result.js';
+import type { FittedBound, ShapeEvaluation } from '../results/evaluation-result.js';
 import type { CliContext } from '../support/cli-context.js';
 import { isGeneratedModel } from '../support/generated-model.js';
 import { chooseModels } from '../support/model-choice.js';
@@ -149,6 +158,60 @@ export interface EvaluationInputs {
   queries: ReadonlyArray<readonly [string, string]>;
   qrels: Map<string, Map<string, number>>;
   models: EvaluationModels;
+  /**
+   * Queries of another split that `prune=bounded` shapes fit their bound on (`--bound-split`);
+   * needed only by those shapes.
+   */
+  boundQueries?: { split: string; queries: readonly string[] };
+}
+
+/**
+ * Fits the `bounded` policy's bound for `shape` on `boundQueries`: each query's candidates as the
+ * shape retrieves them, scored by the reranker, against the scores of the stage before it (the
+ * prefilter's, else the retriever's, as the cascade will see them).
+ */
+async function fitShapeBound(
+  shape: CascadeShape,
+  inputs: EvaluationInputs,
+  stages: { retriever: RetrieverV1; prefilter?: CrossEncoder; reranker: CrossEncoder },
+): Promise<{ prune: PruningPolicy; bound: FittedBound }> {
+  const fit = inputs.boundQueries;
+  if (fit === undefined || fit.queries.length === 0) {
+    throw new InvalidArgumentError({
+      component: 'cli',
+      argument: 'boundQueries',
+      message: `shape '${shape.id}' prunes with a fitted bound but the run has no queries to fit it on; pass --bound-split (a split other than the one evaluated, e.g. train)`,
+    });
+  }
+  const byId = new Map(inputs.corpus.map((document) => [document.id, document]));
+  const samples: CalibrationSample[] = [];
+  for (const query of fit.queries) {
+    const retrieved = await stages.retriever.doRetrieve({ query, topK: shape.retrievalTopK });
+    const found = retrieved.filter((candidate) => byId.has(candidate.id));
+    samples.push({
+      query,
+      documents: found.map((candidate) => ({
+        id: candidate.id,
+        text: documentContents(byId.get(candidate.id)!),
+      })),
+      ...(stages.prefilter ? {} : { previousScores: found.map((candidate) => candidate.score) }),
+    });
+  }
+  const { bound, pairs } = await calibrateScoreBound({
+    next: stages.reranker,
+    ...(stages.prefilter ? { previous: stages.prefilter } : {}),
+    samples,
+  });
+  return {
+    prune: bounded({ bound }),
+    bound: {
+      slope: bound.slope,
+      intercept: bound.intercept,
+      split: fit.split,
+      queries: fit.queries.length,
+      pairs: pairs.length,
+    },
+  };
 }
 
 /**
@@ -176,6 +239,8 @@ export async function evaluateShape(
   const tokenCache = createTokenCache();
   const scorers: CrossEncoder[] = [];
   const stages: ScoringStageSettings[] = [];
+  let fitted: FittedBound | undefined;
+  let prefilterScorer: CrossEncoder | undefined;
   try {
     // One token cache for both stages. Entries are keyed by tokenizer and length cut: a prefilter
     // on the reranker's own model at the same length reuses the reranker's tokens; at a shorter
@@ -192,6 +257,7 @@ export async function evaluateShape(
       });
       scorers.push(prefilter);
       stages.push({ scorer: prefilter, topK: shape.rerank ? shape.prefilterKeep : shape.topK });
+      prefilterScorer = prefilter;
     }
     if (shape.rerank) {
       const reranker = await createCrossEncoder({
@@ -201,12 +267,18 @@ export async function evaluateShape(
         tokenCache,
       });
       scorers.push(reranker);
-      const prune =
-        shape.prune.policy === 'patience'
-          ? patience(shape.prune.batches)
-          : shape.prune.policy === 'scoreGap'
-            ? scoreGap({ gap: shape.prune.gap })
-            : undefined;
+      let prune: PruningPolicy | undefined;
+      if (shape.prune.policy === 'patience') prune = patience(shape.prune.batches);
+      if (shape.prune.policy === 'scoreGap') prune = scoreGap({ gap: shape.prune.gap });
+      if (shape.prune.policy === 'bounded') {
+        const fit = await fitShapeBound(shape, inputs, {
+          retriever,
+          reranker,
+          ...(prefilterScorer ? { prefilter: prefilterScorer } : {}),
+        });
+        prune = fit.prune;
+        fitted = fit.bound;
+      }
       stages.push({
         scorer: reranker,
         topK: shape.topK,
@@ -272,6 +344,7 @@ export async function evaluateShape(
       costFraction: null,
       latencyMs: stats.latencyMs,
       pairsPerQuery: scored.reduce((sum, stage) => sum + stage.pairsScored, 0) / count,
+      ...(fitted ? { bound: fitted } : {}),
       stages: stats.stages.map((stage) => {
         const scorer = scorers.find((item) => item.stageId === stage.stageId);
         return {

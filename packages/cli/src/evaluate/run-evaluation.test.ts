@@ -326,6 +326,41 @@ describe('sieve bench cascade / sieve eval (tiny models, 3 judged queries)', () 
     expect(none.shapes.map((shape) => shape.agreementAt10)).toEqual([null, null]);
   }, 60_000);
 
+  it('fits prune=bounded on another split before the shape runs, and refuses to fit on the split evaluated', async () => {
+    const context = testContext();
+    fixtureModels(context.modelsDir, { 'ms-marco-MiniLM-L-6-v2': 'tiny-bert-cross-encoder' });
+    const result = await runEvaluation(context, {
+      name: 'eval',
+      shapes: ['bm25=10,minilm=3', 'bm25=10,minilm=3,prune=bounded'],
+      split: 'test',
+      rerankerDtype: 'fp32',
+    });
+    const [full, pruned] = result.shapes;
+    expect(full!.bound).toBeUndefined();
+    // The fixture's train split judges one query (q4): its BM25 candidates, scored by the reranker.
+    expect(pruned!.bound).toMatchObject({ split: 'train', queries: 1 });
+    expect(pruned!.bound!.pairs).toBeGreaterThan(0);
+    expect(Number.isFinite(pruned!.bound!.slope)).toBe(true);
+    expect(Number.isFinite(pruned!.bound!.intercept)).toBe(true);
+    expect(pruned!.pairsPerQuery).toBeLessThanOrEqual(full!.pairsPerQuery);
+    expect(context.lines.join('\n')).toMatch(
+      /bound fitted on 1 train queries \(\d+ pairs\): reranker score <= \S+ x previous score \+ \S+/,
+    );
+    const saved = JSON.parse(readFileSync(savedResultPath(context), 'utf8')) as {
+      shapes: Array<{ bound?: { split: string } }>;
+    };
+    expect(saved.shapes[1]!.bound).toMatchObject({ split: 'train' });
+
+    const onTrain = runEvaluation(testContext({ modelsDir: context.modelsDir }), {
+      name: 'eval',
+      shapes: ['bm25=10,minilm=3,prune=bounded'],
+      split: 'train',
+      rerankerDtype: 'fp32',
+    });
+    await expect(onTrain).rejects.toThrow(InvalidArgumentError);
+    await expect(onTrain).rejects.toThrow(/--bound-split with another split/);
+  }, 60_000);
+
   it('retrieves with dense=N and hybrid=N on the embedder, and reuses the cached dense index', async () => {
     const context = testContext();
     fixtureModels(context.modelsDir, {

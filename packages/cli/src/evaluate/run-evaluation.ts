@@ -68,6 +68,13 @@ export interface EvaluationOptions extends EvaluationModelOptions {
   queries?: number;
   /** Also save the Prometheus exposition of each shape's stats. @default false */
   prometheus?: boolean;
+  /**
+   * The split whose judged queries `prune=bounded` shapes fit their bound on (`--bound-split`):
+   * never the evaluated split. @default 'train'
+   */
+  boundSplit?: string;
+  /** How many of its judged queries (`--bound-queries`). @default 100 */
+  boundQueries?: number;
 }
 
 /**
@@ -95,6 +102,28 @@ async function loadEvaluationDataset(
   const { tokenizer } = await loadTokenizer({ modelId: folder, folder });
   const corpus = workloadPassages(dataset.corpus, tokenizer);
   return { ...dataset, corpus, qrels: passageQrels(dataset.qrels, corpus) };
+}
+
+/**
+ * The judged queries `prune=bounded` shapes fit their bound on: the first `boundQueries` of
+ * `boundSplit`, which may not be the split evaluated (parameters are chosen on one split and
+ * reported on another).
+ */
+async function loadBoundQueries(
+  context: CliContext,
+  options: EvaluationOptions,
+): Promise<{ split: string; queries: string[] }> {
+  const split = options.boundSplit ?? 'train';
+  if (split === options.split) {
+    throw new InvalidArgumentError({
+      component: 'cli',
+      argument: 'bound-split',
+      message: `prune=bounded would fit its bound on the queries it is evaluated on (--split ${options.split}); pass --bound-split with another split, e.g. train`,
+    });
+  }
+  const { queries, qrels } = await loadBeirDataset(context.datasetDir, split);
+  const judged = [...queries].filter(([id]) => (qrels.get(id)?.size ?? 0) > 0);
+  return { split, queries: judged.slice(0, options.boundQueries ?? 100).map(([, text]) => text) };
 }
 
 /**
@@ -154,6 +183,9 @@ export async function runEvaluation(
   const { corpus, queries, qrels } = await loadEvaluationDataset(context, options, models);
   const judged = [...queries].filter(([id]) => (qrels.get(id)?.size ?? 0) > 0);
   const selected = judged.slice(0, options.queries ?? judged.length);
+  const boundQueries = shapes.some((shape) => shape.prune.policy === 'bounded')
+    ? await loadBoundQueries(context, options)
+    : undefined;
   context.print(
     `${options.name === 'eval' ? 'evaluation' : 'cascade sweep'} on ${context.datasetDir} (${options.split}: ${selected.length} of ${judged.length} judged queries, ${corpus.length.toLocaleString('en-US')} ${options.workload === 'passages' ? 'passages' : 'documents'}); ${machineLine(machine)}`,
   );
@@ -188,7 +220,14 @@ export async function runEvaluation(
       try {
         const evaluation = await evaluateShape(
           shape,
-          { corpus, retrievers, queries: selected, qrels, models },
+          {
+            corpus,
+            retrievers,
+            queries: selected,
+            qrels,
+            models,
+            ...(boundQueries ? { boundQueries } : {}),
+          },
           progress,
         ).catch((error: unknown) => {
           throw maxLengthProblem(error, models) ?? error;
@@ -202,6 +241,12 @@ export async function runEvaluation(
         context.print(
           `\n${shape.id}: nDCG@10 ${evaluation.ndcgAt10.toFixed(4)}, MRR@10 ${evaluation.mrrAt10.toFixed(4)}, Recall@10 ${evaluation.recallAt10.toFixed(4)}, ${retrieval}${at100}; ${evaluation.pairsPerQuery.toFixed(1)} pairs/query, p50 ${evaluation.latencyMs.p50.toFixed(1)} ms`,
         );
+        if (evaluation.bound) {
+          const { slope, intercept, split, queries: fitted, pairs } = evaluation.bound;
+          context.print(
+            `bound fitted on ${fitted} ${split} queries (${pairs.toLocaleString('en-US')} pairs): reranker score <= ${slope.toPrecision(4)} x previous score + ${intercept.toPrecision(4)}`,
+          );
+        }
         context.print(formatCascadeStats(evaluation.stats));
       } catch (error) {
         // A shape whose models cannot be had (offline hub, missing folder) is skipped, not fatal:

@@ -15,6 +15,18 @@ export interface StageEvaluation {
   pairsSkippedPerQuery: number;
 }
 
+/** A `bounded` policy's bound, fitted by `sieve eval` (`upper = slope * previous + intercept`). */
+export interface FittedBound {
+  slope: number;
+  /** With the highest residual seen and the safety margin (10% of the score range) added. */
+  intercept: number;
+  /** The split its queries came from (`--bound-split`). */
+  split: string;
+  queries: number;
+  /** (previous score, reranker score) pairs it was fitted on. */
+  pairs: number;
+}
+
 /** Quality and cost of one cascade shape over the queries. */
 export interface ShapeEvaluation {
   /** The shape as written, e.g. `bm25=100,tiny=30,minilm=10,prune=patience:2`. */
@@ -54,6 +66,11 @@ export interface ShapeEvaluation {
   latencyMs: LatencySummary;
   /** Cross-encoder pairs scored per query, all stages. */
   pairsPerQuery: number;
+  /**
+   * `prune=bounded` only: the linear bound of the reranker's score over the previous stage's,
+   * fitted by the run on `queries` queries of another `split` before this shape ran.
+   */
+  bound?: FittedBound;
   stages: StageEvaluation[];
   /** The cascade's own counters (not saved: the Prometheus files carry them). */
   stats: CascadeStats;

@@ -11,7 +11,8 @@ export interface RerankStrategy {
   /** What it is, for the table. */
   label: string;
   runtime: StrategyRuntime;
-  dtype: 'fp32' | 'int8';
+  /** Weights: fp32, dynamic int8, or static (calibrated QDQ) int8 (Sieve only). */
+  dtype: 'fp32' | 'int8' | 'int8-static';
   /**
    * `per-query`: one call per query, awaited in turn; `concurrent-queries`: one call per query,
    * all issued at once; `all-pairs`: every pair of every query in one pair list.
