@@ -21,7 +21,11 @@ import {
 import { createTokenCache, type Dtype } from '@sieve/onnx';
 import { type CrossEncoder, createCrossEncoder } from '@sieve/rerank';
 import { createMemoryDocumentStore } from '@sieve/retrieval';
-import type { FittedBound, ShapeEvaluation } from '../results/evaluation-result.js';
+import type {
+  EvaluationModels,
+  FittedBound,
+  ShapeEvaluation,
+} from '../results/evaluation-result.js';
 import type { CliContext } from '../support/cli-context.js';
 import { isGeneratedModel } from '../support/generated-model.js';
 import { chooseModels } from '../support/model-choice.js';
@@ -30,21 +34,6 @@ import type { CascadeShape, ShapeRetriever } from './cascade-shape.js';
 
 /** The stage ids of the two cross-encoders, as shapes name them (`tiny=K`, `minilm=T`). */
 export const scorerStageIds = { prefilter: 'tinybert', reranker: 'minilm' } as const;
-
-/** Where the bi-encoder and the two cross-encoders come from, and how they run. */
-export interface EvaluationModels {
-  /** Folder or hub id of the bi-encoder (`dense=N`, `hybrid=N`); null when no shape has one. */
-  embedder: string | null;
-  embedderDtype: Dtype;
-  /** Folder or hub id of the prefilter (`tiny=K`); null when no shape has one. */
-  prefilter: string | null;
-  /** Folder or hub id of the reranker (`minilm=T`); null when no shape has one. */
-  reranker: string | null;
-  prefilterDtype: Dtype;
-  rerankerDtype: Dtype;
-  /** The prefilter's longest pair in tokens; the model's own limit when undefined. */
-  prefilterMaxLength?: number;
-}
 
 /** Options of {@link evaluationModels}: the flags that choose the models. */
 export interface EvaluationModelOptions {

@@ -17,6 +17,7 @@ import { workloadPassages } from '../bench/workload.js';
 import { evaluationCharts } from '../charts/evaluation-charts.js';
 import { paretoFrontier } from '../charts/frontier.js';
 import {
+  type EvaluationModels,
   type EvaluationResult,
   type EvaluationWorkload,
   randomWeightsNote,
@@ -30,7 +31,6 @@ import type { ShapeRetriever } from './cascade-shape.js';
 import { type DenseIndex, loadOrBuildDenseIndex } from './dense-index.js';
 import {
   type EvaluationModelOptions,
-  type EvaluationModels,
   type EvaluationRetrievers,
   evaluateShape,
   evaluationModels,

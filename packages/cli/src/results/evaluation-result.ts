@@ -4,6 +4,21 @@ import type { Dtype } from '@sieve/onnx';
 import type { MachineInfo } from '../support/machine.js';
 import type { Roofline } from './gemm-result.js';
 
+/** Where the bi-encoder and the two cross-encoders come from, and how they run. */
+export interface EvaluationModels {
+  /** Folder or hub id of the bi-encoder (`dense=N`, `hybrid=N`); null when no shape has one. */
+  embedder: string | null;
+  embedderDtype: Dtype;
+  /** Folder or hub id of the prefilter (`tiny=K`); null when no shape has one. */
+  prefilter: string | null;
+  /** Folder or hub id of the reranker (`minilm=T`); null when no shape has one. */
+  reranker: string | null;
+  prefilterDtype: Dtype;
+  rerankerDtype: Dtype;
+  /** The prefilter's longest pair in tokens; the model's own limit when undefined. */
+  prefilterMaxLength?: number;
+}
+
 /** One stage's latency and work per query. */
 export interface StageEvaluation {
   stageId: string;
@@ -106,16 +121,7 @@ export interface EvaluationResult {
    * The models the shapes used, as chosen (`--embedder`, `--prefilter`, `--reranker`,
    * `--models`).
    */
-  models: {
-    /** Folder or hub id of the bi-encoder (`dense=N`, `hybrid=N`); null when no shape has one. */
-    embedder: string | null;
-    embedderDtype: Dtype;
-    /** Folder or hub id of the prefilter; null when no shape has one. */
-    prefilter: string | null;
-    /** Folder or hub id of the reranker; null when no shape has one. */
-    reranker: string | null;
-    prefilterDtype: Dtype;
-    rerankerDtype: Dtype;
+  models: Omit<EvaluationModels, 'prefilterMaxLength'> & {
     /**
      * The prefilter's longest pair in tokens, as it ran (`--prefilter-max-length`, else the
      * model's own limit); null when no prefilter ran.
