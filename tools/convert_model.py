@@ -43,6 +43,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Callable
 
 TOKENIZER_FILES = ["tokenizer.json", "vocab.txt", "tokenizer_config.json", "special_tokens_map.json"]
 SENTENCE_TRANSFORMERS_FILES = ["modules.json", "sentence_bert_config.json", "config_sentence_transformers.json"]
@@ -56,6 +57,21 @@ class UsageProblem(Exception):
 
 def log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
+
+
+def run_reporting(command: str, work: Callable[[], dict]) -> dict | int:
+    """Runs a tool's work: its report, or the exit code after one line for the user (2 for bad
+    input, 1 for a failure; SIEVE_DEBUG=1 raises instead, with the trace)."""
+    try:
+        return work()
+    except UsageProblem as problem:
+        log(f"{command}: {problem}")
+        return 2
+    except Exception as error:  # noqa: BLE001 - one line for the user, the trace with SIEVE_DEBUG
+        if os.environ.get("SIEVE_DEBUG"):
+            raise
+        log(f"{command}: failed: {error}")
+        return 1
 
 
 def inspect_checkpoint(source: Path) -> tuple[str, dict]:
@@ -321,19 +337,13 @@ def main(argv: list[str] | None = None) -> int:
     base = Path(args.cwd) if args.cwd else Path.cwd()
     source = (base / args.source).resolve() if not Path(args.source).is_absolute() else Path(args.source)
     destination = (base / args.destination) if not Path(args.destination).is_absolute() else Path(args.destination)
-    try:
-        calibration = None if args.calibration is None else (
-            Path(args.calibration) if Path(args.calibration).is_absolute() else (base / args.calibration).resolve())
-        report = convert(source, destination.resolve(), force=args.force, fusion=args.fusion, max_length=args.max_length,
-                         calibration=calibration, static_int8=not args.no_static_int8)
-    except UsageProblem as problem:
-        log(f"models convert: {problem}")
-        return 2
-    except Exception as error:  # noqa: BLE001 - one line for the user, the trace with SIEVE_DEBUG
-        if os.environ.get("SIEVE_DEBUG"):
-            raise
-        log(f"models convert: failed: {error}")
-        return 1
+    calibration = None if args.calibration is None else (
+        Path(args.calibration) if Path(args.calibration).is_absolute() else (base / args.calibration).resolve())
+    report = run_reporting("models convert", lambda: convert(
+        source, destination.resolve(), force=args.force, fusion=args.fusion, max_length=args.max_length,
+        calibration=calibration, static_int8=not args.no_static_int8))
+    if isinstance(report, int):
+        return report
     print(json.dumps(report, indent=2))
     static = f", static int8 {report['staticInt8MaxAbsDiff']:.2f}" if "staticInt8MaxAbsDiff" in report else ""
     log(f"wrote {report['destination']} ({report['kind']}): fp32 max |diff| vs PyTorch {report['fp32MaxAbsDiff']:.1e}, "

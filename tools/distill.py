@@ -58,7 +58,7 @@ PSEUDO_QUERY_KINDS = ("titles", "first-sentence")
 
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from convert_model import UsageProblem  # noqa: E402 - one class for bad input, whichever tool raises it
+from convert_model import UsageProblem, run_reporting  # noqa: E402 - one error contract, whichever tool raises it
 
 
 def log(message: str) -> None:
@@ -904,16 +904,9 @@ def run(args) -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    try:
-        report = run(args)
-    except UsageProblem as problem:
-        log(f"models distill: {problem}")
-        return 2
-    except Exception as error:  # noqa: BLE001 - one line for the user, the trace with SIEVE_DEBUG
-        if os.environ.get("SIEVE_DEBUG"):
-            raise
-        log(f"models distill: failed: {error}")
-        return 1
+    report = run_reporting("models distill", lambda: run(args))
+    if isinstance(report, int):
+        return report
     print(json.dumps(report, indent=2))
     final, int8 = report["agreement"]["student"], report["agreement"]["studentInt8Onnx"]
     log(f"wrote {report['conversion']['destination']}: held-out Kendall tau {final['kendallTau']:.3f} "
