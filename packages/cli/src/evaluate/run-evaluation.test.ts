@@ -459,10 +459,13 @@ describe('sieve bench cascade / sieve eval (tiny models, 3 judged queries)', () 
       split: 'test',
       embedder: join(onnxFixtures, 'tiny-bert-bi-encoder'),
       embedderDtype: 'int8',
+      boundSplit: 'train',
+      boundQueries: 5,
     });
     expect(quiet.warnings).toEqual([
       '[sieve] --embedder is unused: no shape has dense=N or hybrid=N',
       '[sieve] --embedder-dtype is unused: no shape has dense=N or hybrid=N',
+      '[sieve] --bound-split and --bound-queries are unused: no shape has prune=bounded',
     ]);
   });
 });

@@ -173,6 +173,15 @@ export async function runEvaluation(
   if (models.prefilter === null && options.prefilterMaxLength !== undefined) {
     context.warn('[sieve] --prefilter-max-length is unused: no shape has tiny=K');
   }
+  const boundFlags = [
+    options.boundSplit === undefined ? [] : ['--bound-split'],
+    options.boundQueries === undefined ? [] : ['--bound-queries'],
+  ].flat();
+  if (boundFlags.length > 0 && !shapes.some((shape) => shape.prune.policy === 'bounded')) {
+    context.warn(
+      `[sieve] ${boundFlags.join(' and ')} ${boundFlags.length > 1 ? 'are' : 'is'} unused: no shape has prune=bounded`,
+    );
+  }
   const machine = describeMachine();
   // The roofline says how close the cross-encoders come to the machine's GEMM rate: a run without
   // them has no use for it (nor for the warning when its graphs are missing).
