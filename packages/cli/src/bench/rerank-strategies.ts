@@ -154,7 +154,10 @@ export function rerankStrategies(cores: number): RerankStrategy[] {
   ];
 }
 
-/** Sieve int8 with other worker layouts and batch budgets (ids `sieve-int8-<workers>x<threads>[-<tokens>]`). */
+/**
+ * Sieve int8 (dynamic, and static: `sieve-int8-static-...`) with other worker layouts and batch
+ * budgets (ids `sieve-<dtype>-<workers>x<threads>[-<tokens>]`).
+ */
 function layoutStrategies(cores: number): RerankStrategy[] {
   const layouts = [
     { instances: 1, threads: cores, maxBatchTokens: 1024 },
@@ -165,17 +168,21 @@ function layoutStrategies(cores: number): RerankStrategy[] {
     },
     { instances: 1, threads: cores, maxBatchTokens: 4096 },
   ];
-  return layouts.map(({ instances, threads, maxBatchTokens }) => ({
-    id: `sieve-int8-${instances}x${threads}${maxBatchTokens === 1024 ? '' : `-${maxBatchTokens}`}`,
-    label: `Sieve int8, ${instances} worker${instances > 1 ? 's' : ''} x ${threads} thread${threads > 1 ? 's' : ''}, batches <= ${maxBatchTokens.toLocaleString('en-US')} tokens`,
-    runtime: 'sieve',
-    dtype: 'int8',
-    calls: 'all-pairs',
-    execution: 'worker',
-    instances,
-    threads,
-    batchSize: maxBatchTokens / 16,
-    sortByLength: true,
-    maxBatchTokens,
-  }));
+  return (['int8', 'int8-static'] as const).flatMap((dtype) =>
+    layouts.map(
+      ({ instances, threads, maxBatchTokens }): RerankStrategy => ({
+        id: `sieve-${dtype}-${instances}x${threads}${maxBatchTokens === 1024 ? '' : `-${maxBatchTokens}`}`,
+        label: `Sieve ${dtype === 'int8' ? 'int8' : 'static int8'}, ${instances} worker${instances > 1 ? 's' : ''} x ${threads} thread${threads > 1 ? 's' : ''}, batches <= ${maxBatchTokens.toLocaleString('en-US')} tokens`,
+        runtime: 'sieve',
+        dtype,
+        calls: 'all-pairs',
+        execution: 'worker',
+        instances,
+        threads,
+        batchSize: maxBatchTokens / 16,
+        sortByLength: true,
+        maxBatchTokens,
+      }),
+    ),
+  );
 }

@@ -29,6 +29,7 @@ describe('sieve bench rerank (tiny models, in process)', () => {
         'batch-32-instances-4',
         'length-buckets',
         'sieve-fp32',
+        'sieve-int8-static',
         'transformers-js-fp32',
         'sentence-transformers',
       ],
@@ -37,12 +38,18 @@ describe('sieve bench rerank (tiny models, in process)', () => {
       isolate: false,
     });
     const byId = new Map(result.rows.map((row) => [row.strategy.id, row]));
-    expect(byId.size).toBe(9);
+    expect(byId.size).toBe(10);
+    // The fixture has no static int8 file (the conversion writes it): skipped, with the fix.
+    expect(byId.get('sieve-int8-static')).toMatchObject({ status: 'skipped' });
+    expect(byId.get('sieve-int8-static')!.reason).toMatch(
+      /model_static_quantized\.onnx is missing: `npm run models -- convert` writes it/,
+    );
     // No PyTorch weights next to the ONNX files: the Python peer is skipped, with the fix.
     expect(byId.get('sentence-transformers')).toMatchObject({ status: 'skipped' });
     expect(byId.get('sentence-transformers')!.reason).toMatch(/model\.safetensors.*npm run models/);
     for (const row of result.rows.filter(
-      (item) => item.strategy.runtime !== 'sentence-transformers',
+      (item) =>
+        item.strategy.runtime !== 'sentence-transformers' && item.strategy.dtype !== 'int8-static',
     )) {
       expect(row.status, `${row.strategy.id}: ${row.reason}`).toBe('ok');
       expect(row.measurement!.pairs).toBe(36);
@@ -59,7 +66,7 @@ describe('sieve bench rerank (tiny models, in process)', () => {
     expect(context.warnings.join('\n')).toMatch(/npm run models -- gemm/);
     const savedFile = savedResultPath(context);
     const saved = readFileSync(savedFile, 'utf8');
-    expect(JSON.parse(saved).rows).toHaveLength(9);
+    expect(JSON.parse(saved).rows).toHaveLength(10);
     // One bar chart per workload, saved with the result; `sieve chart` renders the same chart again
     // from the saved JSON (the file is removed first, so the comparison sees a fresh render).
     const chart = readFileSync(result.charts.study!, 'utf8');
@@ -69,7 +76,7 @@ describe('sieve bench rerank (tiny models, in process)', () => {
     expect(again.study).toBe(result.charts.study);
     expect(readFileSync(again.study!, 'utf8')).toBe(chart);
     const table = formatRerankTable(result.rows);
-    expect(table.split('\n')).toHaveLength(11);
+    expect(table.split('\n')).toHaveLength(12);
     expect(table).toMatch(/sentence-transformers\s+skipped/);
   }, 120_000);
 

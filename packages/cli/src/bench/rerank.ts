@@ -7,6 +7,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { formatInferenceTimings, formatTable, InvalidArgumentError } from '@sieve/core';
+import { dtypeFiles } from '@sieve/onnx';
 import { rerankChart } from '../charts/rerank-chart.js';
 import type { Roofline } from '../results/gemm-result.js';
 import type {
@@ -250,6 +251,18 @@ interface PeerCheck {
   pythons: ReturnType<typeof findPythonPeers>;
 }
 
+/**
+ * Why a Sieve strategy cannot run on `modelFolder`: the static int8 file is written by the
+ * conversion, not shipped by the hub's ports. Undefined when it can.
+ */
+function missingModelFile(strategy: RerankStrategy, modelFolder: string): string | undefined {
+  if (strategy.runtime !== 'sieve' || strategy.dtype !== 'int8-static') return undefined;
+  const file = join(modelFolder, 'onnx', dtypeFiles['int8-static']);
+  return existsSync(file)
+    ? undefined
+    : `${file} is missing: \`npm run models -- convert\` writes it (or tools/quantize_static.py for a converted folder)`;
+}
+
 /** Checks the peers once per model; a missing one is skipped with the reason. */
 async function checkPeers(
   context: CliContext,
@@ -312,7 +325,8 @@ async function runStrategies(
       strategy,
       status: 'ok',
     };
-    const problem = peers.problems.get(peerName(strategy));
+    const problem =
+      peers.problems.get(peerName(strategy)) ?? missingModelFile(strategy, modelFolder);
     if (problem) {
       row.status = 'skipped';
       row.reason = problem;
