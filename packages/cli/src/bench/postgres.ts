@@ -1,3 +1,11 @@
+/**
+ * `sieve bench postgres`: PostgreSQL + pgvector as Sieve's index, on SciFact. The corpus is loaded
+ * through `sieve index`'s code path (`indexCorpus`) with vectors embedded once (the dense-index
+ * cache of `sieve eval`), then: load rate with and without embedding, HNSW build time, recall@10
+ * against PostgreSQL's exact search per `ef_search` beside hnswlib on the same vectors, latency and
+ * queries/s at 1 and 8 clients, PostgreSQL full-text against Sieve's BM25, and one cascade with
+ * PostgreSQL retrieval against the same cascade with in-process retrieval.
+ */
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import {

@@ -31,8 +31,6 @@ export interface TuneInputs {
   description: string;
 }
 
-const _component = 'cli';
-
 const text = (value: unknown): string => (value == null ? '' : String(value));
 
 /**
