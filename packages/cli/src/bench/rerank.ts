@@ -253,12 +253,14 @@ interface PeerCheck {
 
 /**
  * Why a Sieve strategy cannot run on `modelFolder`: the static int8 file is written by the
- * conversion, not shipped by the hub's ports. Undefined when it can.
+ * conversion, not shipped by the hub's ports. Looked for where the model loader looks (`onnx/`,
+ * then the folder itself). Undefined when it can run.
  */
 function missingModelFile(strategy: RerankStrategy, modelFolder: string): string | undefined {
   if (strategy.runtime !== 'sieve' || strategy.dtype !== 'int8-static') return undefined;
-  const file = join(modelFolder, 'onnx', dtypeFiles['int8-static']);
-  return existsSync(file)
+  const name = dtypeFiles['int8-static'];
+  const file = join(modelFolder, 'onnx', name);
+  return existsSync(file) || existsSync(join(modelFolder, name))
     ? undefined
     : `${file} is missing: \`npm run models -- convert\` writes it (or tools/quantize_static.py for a converted folder)`;
 }
